@@ -1,0 +1,259 @@
+"""Read one Segment archive file into DuckDB, separating valid messages from bad lines.
+
+The fast path hands the file straight to DuckDB's JSON reader (gzip included). Only a file
+that fails to parse or holds an invalid message takes the slow path, which splits it into
+numbered lines so each bad line can be quarantined with its reason and raw text.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.archive.sql import quote_identifier, quote_literal, scalar_text
+from pipelines.settings import MESSAGE_TYPES, TIMESTAMP_FIELDS
+
+GZIP_MAGIC = b"\x1f\x8b"
+MESSAGES = "messages"  # the DuckDB temp table holding the current file's valid messages
+
+# read_json options that keep every key (whole-file sampling) and every string as written
+# (no guessing of dates), and never turn a wide object into a MAP.
+JSON_READER_OPTIONS = (
+    "format='newline_delimited', records=true, sample_size=-1, maximum_depth=-1, "
+    "map_inference_threshold=-1, field_appearance_threshold=0, "
+    "dateformat='%d-NO-DATE-%m', timestampformat='%d-NO-TIMESTAMP-%m'"
+)
+
+REJECTED_SCHEMA = pa.schema(
+    [
+        ("file_name", pa.string()),
+        ("line_number", pa.int64()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("raw_line", pa.string()),
+    ]
+)
+
+
+@dataclass
+class FileRead:
+    """What reading one archive file produced."""
+
+    lines: int = 0
+    messages: int = 0
+    rejected: list[dict] = field(default_factory=list)
+    truncated: bool = False
+
+    def rejected_table(self) -> pa.Table:
+        return pa.Table.from_pylist(self.rejected, schema=REJECTED_SCHEMA)
+
+
+def is_gzip(path: Path) -> bool:
+    """Segment stores objects gzipped, but a client may already have decompressed them."""
+    with path.open("rb") as handle:
+        return handle.read(2) == GZIP_MAGIC
+
+
+def decompress_salvaging(data: bytes) -> tuple[bytes, str | None]:
+    """Decompress gzip ``data``; on corruption keep what decompressed and say why it stopped."""
+    inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    chunks: list[bytes] = []
+    error: str | None = None
+    view = memoryview(data)
+    step = 1 << 20
+    try:
+        for start in range(0, len(data), step):
+            chunks.append(inflater.decompress(view[start : start + step]))
+            while inflater.eof and inflater.unused_data:  # concatenated gzip members
+                rest = inflater.unused_data
+                inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+                chunks.append(inflater.decompress(rest))
+        chunks.append(inflater.flush())
+        if not inflater.eof:
+            error = "gzip stream ends early (truncated file)"
+    except zlib.error as exc:
+        error = f"corrupt gzip data: {exc}"
+    return b"".join(chunks), error
+
+
+def invalid_message_reason(con: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """SQL for why a parsed line is not a usable Segment message (NULL when it is)."""
+    described = con.sql(f"SELECT column_name, column_type FROM (DESCRIBE {relation})").fetchall()
+    columns = dict(described)
+
+    def text_of(field_name: str) -> str:
+        if field_name not in columns:
+            return "NULL::VARCHAR"
+        return scalar_text(quote_identifier(field_name), columns[field_name])
+
+    types = ", ".join(f"'{kind}'" for kind in MESSAGE_TYPES)
+    checks = [
+        f"WHEN nullif(trim({text_of('messageId')}), '') IS NULL THEN 'missing_message_id'",
+        f"WHEN nullif(trim({text_of('type')}), '') IS NULL THEN 'missing_type'",
+        f"WHEN {text_of('type')} NOT IN ({types}) THEN 'unknown_type'",
+        f"WHEN {text_of('type')} = 'track' AND nullif(trim({text_of('event')}), '') IS NULL "
+        "THEN 'missing_event'",
+    ]
+    for source_field in TIMESTAMP_FIELDS:
+        if source_field in columns:
+            value = text_of(source_field)
+            checks.append(
+                f"WHEN {quote_identifier(source_field)} IS NOT NULL AND ({value} IS NULL OR "
+                f"try_cast({value} AS TIMESTAMPTZ) IS NULL) THEN 'invalid_timestamp'"
+            )
+    return "CASE " + " ".join(checks) + " END"
+
+
+def exact_type(column_type: duckdb.DuckDBPyType) -> str:
+    """The detected type with every UUID read as VARCHAR: DuckDB's UUID type lower-cases ids."""
+    if column_type.id == "uuid":
+        return "VARCHAR"
+    if column_type.id == "struct":
+        fields = ", ".join(
+            f"{quote_identifier(name)} {exact_type(child)}" for name, child in column_type.children
+        )
+        return f"STRUCT({fields})"
+    if column_type.id == "list":
+        return f"{exact_type(column_type.child)}[]"
+    if column_type.id == "map":
+        key, value = (child for _, child in column_type.children)
+        return f"MAP({exact_type(key)}, {exact_type(value)})"
+    return str(column_type)
+
+
+def _load_messages(con: duckdb.DuckDBPyConnection, path: Path, compression: str) -> None:
+    reader = f"read_json(?, {JSON_READER_OPTIONS}, compression='{compression}'"
+    detected = con.sql(f"SELECT * FROM {reader})", params=[str(path)])
+    columns = ", ".join(
+        f"{quote_literal(name)}: {quote_literal(exact_type(column_type))}"
+        for name, column_type in zip(detected.columns, detected.types, strict=True)
+    )
+    con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+    con.execute(
+        f"CREATE TEMP TABLE {MESSAGES} AS SELECT * FROM {reader}, columns={{{columns}}})",
+        [str(path)],
+    )
+
+
+def _fast_path(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    """Load the file whole; the message count, or None if any line needs the slow path."""
+    try:
+        _load_messages(con, path, "gzip" if is_gzip(path) else "none")
+    except duckdb.Error:
+        return None
+    reason = invalid_message_reason(con, MESSAGES)
+    count, invalid = con.sql(
+        f"SELECT count(*), count(*) FILTER (WHERE ({reason}) IS NOT NULL) FROM {MESSAGES}"
+    ).fetchall()[0]
+    return None if invalid else count
+
+
+def _json_level_rejects(con: duckdb.DuckDBPyConnection, lines: list[bytes]) -> dict[int, str]:
+    """Line number → reason for every non-blank line that is not a UTF-8 JSON object."""
+    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    table = pa.table(
+        {
+            "line_number": pa.array([number for number, _ in numbered], pa.int64()),
+            "line": pa.array([line for _, line in numbered], pa.binary()),
+        }
+    )
+    con.register("raw_lines", table)
+    try:
+        rows = con.sql(
+            "WITH decoded AS (SELECT line_number, try(decode(line)) AS text FROM raw_lines), "
+            "classified AS (SELECT line_number, CASE WHEN text IS NULL THEN 'invalid_utf8' "
+            "WHEN NOT json_valid(text) THEN 'invalid_json' "
+            "WHEN json_type(text::JSON) <> 'OBJECT' THEN 'not_an_object' END AS reason "
+            "FROM decoded) SELECT * FROM classified WHERE reason IS NOT NULL"
+        ).fetchall()
+    finally:
+        con.unregister("raw_lines")
+    return dict(rows)
+
+
+def _split_lines(path: Path, read: FileRead) -> list[bytes]:
+    """The file's lines, decompressed as far as the data allows; records a corrupt gzip."""
+    data = path.read_bytes()
+    if data[:2] == GZIP_MAGIC:
+        data, error = decompress_salvaging(data)
+        if error:
+            read.truncated = True
+            read.rejected.append(
+                {"line_number": 0, "reason": "corrupt_gzip", "detail": error, "raw_line": None}
+            )
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def _slow_path(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path, read: FileRead):
+    lines = _split_lines(path, read)
+    bad = {number: (reason, None) for number, reason in _json_level_rejects(con, lines).items()}
+    if read.truncated and lines and len(lines) not in bad:
+        # A truncated file's last line may be cut exactly at a valid JSON boundary: keep it aside.
+        bad[len(lines)] = ("truncated_line", "the file ends inside or right after this line")
+    good = [n for n, line in enumerate(lines, 1) if n not in bad and line.strip()]
+    if good:
+        cleaned = work_dir / "valid-lines.ndjson"
+        cleaned.write_bytes(b"\n".join(lines[n - 1] for n in good) + b"\n")
+        try:
+            _load_messages(con, cleaned, "none")
+        except duckdb.Error as exc:  # valid JSON that the reader still refuses: keep it all
+            detail = str(exc).splitlines()[0][:500]
+            bad.update({n: ("unreadable_json", detail) for n in good})
+            good = []
+            con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+        finally:
+            cleaned.unlink(missing_ok=True)
+    if good:
+        numbers = pa.table({"_line_number": pa.array(good, pa.int64())})
+        con.register("line_numbers", numbers)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {MESSAGES} AS "
+            f"SELECT * FROM {MESSAGES} POSITIONAL JOIN line_numbers"
+        )
+        con.unregister("line_numbers")
+        reason = invalid_message_reason(con, MESSAGES)
+        invalid = con.sql(
+            f"SELECT _line_number, {reason} AS reason FROM {MESSAGES} WHERE reason IS NOT NULL"
+        ).fetchall()
+        bad.update({number: (why, None) for number, why in invalid})
+        con.execute(f"DELETE FROM {MESSAGES} WHERE ({reason}) IS NOT NULL")
+        con.execute(f"ALTER TABLE {MESSAGES} DROP COLUMN _line_number")
+        read.messages = len(good) - len(invalid)
+    else:
+        con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+    read.lines = sum(1 for line in lines if line.strip())
+    for number, (reason, detail) in sorted(bad.items()):
+        read.rejected.append(
+            {
+                "line_number": number,
+                "reason": reason,
+                "detail": detail,
+                "raw_line": lines[number - 1].decode("utf-8", errors="backslashreplace"),
+            }
+        )
+
+
+def read_archive_file(
+    con: duckdb.DuckDBPyConnection, path: Path, file_name: str, work_dir: Path
+) -> FileRead:
+    """Load ``path``'s valid messages into the ``messages`` temp table and collect bad lines.
+
+    Every line ends up either in ``messages`` or in ``FileRead.rejected`` (blank lines are
+    neither): nothing is dropped silently.
+    """
+    read = FileRead()
+    count = _fast_path(con, path)
+    if count is not None:
+        read.lines = read.messages = count
+    else:
+        _slow_path(con, path, work_dir, read)
+    for rejected in read.rejected:
+        rejected["file_name"] = file_name
+    return read

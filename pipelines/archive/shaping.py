@@ -1,0 +1,200 @@
+"""Turn one file's parsed messages into Segment's warehouse tables, as Arrow tables.
+
+Columns follow Segment's conventions: common columns, ``context_*`` flattened with single
+underscores, one column per property or trait (nested objects flattened, arrays as JSON
+text), and a property that collides with a built-in column kept with a ``_`` prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.archive.reader import MESSAGES
+from pipelines.archive.sql import (
+    FLOAT_TYPES,
+    INTEGER_TYPES,
+    any_as_text,
+    quote_identifier,
+    quote_literal,
+    scalar_text,
+    timestamp_of,
+)
+from pipelines.naming import event_table_name, warehouse_identifier
+from pipelines.settings import (
+    EXTRA_FIELDS_OF_TYPE,
+    ID_FIELDS,
+    LOAD_TIME_COLUMN,
+    PAYLOAD_OF_TYPE,
+    TABLE_OF_TYPE,
+    TIMESTAMP_FIELDS,
+)
+
+# Top-level fields Segment does not keep as columns (the payload objects are flattened).
+NOT_KEPT = {
+    "type",
+    "channel",
+    "version",
+    "integrations",
+    "event",
+    "context",
+    "properties",
+    "traits",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    expr: str
+
+
+def leaf_columns(expr: str, column_type: duckdb.DuckDBPyType, prefix: str) -> list[Column]:
+    """Flatten a parsed JSON value: objects recurse with ``_``, arrays become JSON text."""
+    type_name = str(column_type).upper()
+    if column_type.id == "struct":
+        columns: list[Column] = []
+        for key, child in column_type.children:
+            child_expr = f"struct_extract({expr}, {quote_literal(key)})"
+            child_name = (
+                f"{prefix}_{warehouse_identifier(key)}" if prefix else warehouse_identifier(key)
+            )
+            columns.extend(leaf_columns(child_expr, child, child_name))
+        return columns
+    if type_name in ('"NULL"', "NULL"):
+        return []  # never held a value in this file
+    if type_name in INTEGER_TYPES:
+        return [Column(prefix, f"CAST({expr} AS BIGINT)")]
+    if type_name in FLOAT_TYPES or type_name.startswith("DECIMAL"):
+        return [Column(prefix, f"CAST({expr} AS DOUBLE)")]
+    if type_name == "BOOLEAN":
+        return [Column(prefix, expr)]
+    return [Column(prefix, any_as_text(expr, column_type))]
+
+
+def unique_names(columns: list[Column], reserved: set[str]) -> list[Column]:
+    """Prefix names that collide with built-in columns (``timestamp`` → ``_timestamp``) and
+    number any that still collide, so no value overwrites another."""
+    taken = set(reserved)
+    result = []
+    for column in columns:
+        name = column.name
+        while name in reserved or name.startswith("_dlt"):
+            name = f"_{name}"
+        candidate, suffix = name, 2
+        while candidate in taken:
+            candidate, suffix = f"{name}_{suffix}", suffix + 1
+        taken.add(candidate)
+        result.append(Column(candidate, column.expr))
+    return result
+
+
+class FileShaper:
+    """Builds the SELECT of every warehouse table for the messages of one file."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, load_time: datetime) -> None:
+        self.con = con
+        relation = con.table(MESSAGES)
+        self.types = dict(zip(relation.columns, relation.types, strict=True))
+        self.load_time = load_time
+
+    def text(self, source_field: str) -> str:
+        if source_field not in self.types:
+            return "NULL::VARCHAR"
+        return any_as_text(quote_identifier(source_field), self.types[source_field])
+
+    def common_columns(self) -> list[Column]:
+        columns = [Column(column, self.text(field)) for field, column in ID_FIELDS.items()]
+        for field, column in TIMESTAMP_FIELDS.items():
+            if field in self.types:
+                expr = timestamp_of(quote_identifier(field), self.types[field])
+            else:
+                expr = "NULL::TIMESTAMPTZ"
+            columns.append(Column(column, expr))
+        if "context" in self.types:
+            columns.extend(leaf_columns('"context"', self.types["context"], "context"))
+        load_time = self.load_time.isoformat()
+        columns.append(Column(LOAD_TIME_COLUMN, f"TIMESTAMPTZ {quote_literal(load_time)}"))
+        return columns
+
+    def extra_top_level_columns(self, kind: str) -> list[Column]:
+        """Type-specific fields (``name``, ``group_id``…) and unknown extras, kept not dropped."""
+        known = set(ID_FIELDS) | set(TIMESTAMP_FIELDS) | NOT_KEPT | {"messageId"}
+        for fields in EXTRA_FIELDS_OF_TYPE.values():
+            known |= set(fields)
+        columns = [
+            Column(column, self.text(field))
+            for field, column in EXTRA_FIELDS_OF_TYPE.get(kind, {}).items()
+            if field in self.types
+        ]
+        for field, column_type in self.types.items():
+            if field not in known:
+                columns.extend(
+                    leaf_columns(quote_identifier(field), column_type, warehouse_identifier(field))
+                )
+        return columns
+
+    def payload_columns(self, kind: str) -> list[Column]:
+        payload = PAYLOAD_OF_TYPE.get(kind)
+        if payload is None or payload not in self.types:
+            return []
+        return leaf_columns(quote_identifier(payload), self.types[payload], "")
+
+    def groups(self) -> list[tuple[str, str | None]]:
+        """(type, event) pairs present in the file."""
+        event = scalar_text('"event"', self.types["event"]) if "event" in self.types else "NULL"
+        return self.con.sql(
+            f"SELECT DISTINCT type, CASE WHEN type = 'track' THEN {event} END FROM {MESSAGES} "
+            "ORDER BY ALL"
+        ).fetchall()
+
+    def _select(self, columns: list[Column], where: str) -> pa.Table:
+        select = ", ".join(
+            f"{column.expr} AS {quote_identifier(column.name)}" for column in columns
+        )
+        return self.con.sql(f"SELECT {select} FROM {MESSAGES} WHERE {where}").to_arrow_table()
+
+    def _present(self, columns: list[Column], where: str) -> list[Column]:
+        """Only the columns that hold a value in these rows: an event table gets its own keys."""
+        if not columns:
+            return []
+        counts = ", ".join(f"count({column.expr})" for column in columns)
+        present = self.con.sql(f"SELECT {counts} FROM {MESSAGES} WHERE {where}").fetchall()[0]
+        return [column for column, count in zip(columns, present, strict=True) if count]
+
+    def tables(self) -> Iterator[tuple[str, pa.Table]]:
+        """Every warehouse table this file contributes to, with its rows."""
+        common = self.common_columns()
+        event_text = self.text("event")
+        track_tables: dict[str, str] = {}
+        for kind, event in self.groups():
+            if kind == "track":
+                track_tables[event] = event_table_name(event)
+                where = f"type = 'track' AND {event_text} = {quote_literal(event)}"
+                table = event_table_name(event)
+                own = [
+                    Column("event", quote_literal(table)),
+                    Column("event_text", event_text),
+                ]
+            else:
+                where = f"type = {quote_literal(kind)}"
+                table = TABLE_OF_TYPE[kind]
+                own = []
+            reserved = {column.name for column in common + own}
+            candidates = self.extra_top_level_columns(kind) + self.payload_columns(kind)
+            payload = unique_names(self._present(candidates, where), reserved)
+            yield table, self._select(common + own + payload, where)
+        if track_tables:
+            slugs = " ".join(
+                f"WHEN {quote_literal(event)} THEN {quote_literal(table)}"
+                for event, table in track_tables.items()
+            )
+            own = [
+                Column("event", f"CASE {event_text} {slugs} END"),
+                Column("event_text", event_text),
+            ]
+            yield "tracks", self._select(common + own, "type = 'track'")

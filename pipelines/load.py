@@ -1,0 +1,120 @@
+"""Run the archive pipelines into the warehouse and report what each run did."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dlt
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+
+from pipelines.archive.sql import quote_identifier
+from pipelines.segment_archive import segment_archive
+from pipelines.segment_archive.helpers import RunTally
+from pipelines.settings import FILES_TABLE, LOAD_TIME_COLUMN
+
+log = logging.getLogger("pipelines.load")
+
+# Columns of identifies that describe the call, not the user, and so are not merged into users.
+NOT_USER_TRAITS = {"id", "user_id", "received_at", "sent_at", "timestamp", "original_timestamp"}
+
+
+def state_dir(warehouse: Path) -> Path:
+    """dlt's pipeline state lives beside the warehouse, so both move together."""
+    return warehouse.parent / f"{warehouse.name}.dlt"
+
+
+def configure_dlt() -> None:
+    """Settings the product relies on, whatever the user's dlt config says."""
+    os.environ["SCHEMA__NAMING"] = "direct"  # columns are already named as Segment names them
+    os.environ["NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID"] = "true"
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+
+def make_pipeline(dataset: str, warehouse: Path) -> dlt.Pipeline:
+    configure_dlt()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    return dlt.pipeline(
+        pipeline_name=f"{dataset}_archive",
+        destination=dlt.destinations.duckdb(str(warehouse)),
+        dataset_name=dataset,
+        pipelines_dir=str(state_dir(warehouse)),
+    )
+
+
+def loaded_files(pipeline: dlt.Pipeline) -> frozenset[str]:
+    """Files recorded as read in earlier runs (an empty set for a new warehouse)."""
+    try:
+        with pipeline.sql_client() as client:
+            rows = client.execute_sql(f"SELECT file_name FROM {FILES_TABLE}")
+    except DatabaseUndefinedRelation:
+        return frozenset()
+    return frozenset(row[0] for row in rows or [])
+
+
+def refresh_users(pipeline: dlt.Pipeline) -> int:
+    """Rebuild ``users``: one row per user id, each trait's newest non-null value."""
+    schema = pipeline.default_schema
+    if "identifies" not in schema.tables:
+        return 0
+    columns = [
+        name
+        for name in schema.get_table_columns("identifies")
+        if name not in NOT_USER_TRAITS and not name.startswith("_dlt")
+    ]
+    order = "coalesce(timestamp, received_at)"
+    traits = ", ".join(
+        f"arg_max({quote_identifier(c)}, {order}) FILTER (WHERE {quote_identifier(c)} IS NOT NULL) "
+        f"AS {quote_identifier(c)}"
+        for c in columns
+        if c != LOAD_TIME_COLUMN
+    )
+    with pipeline.sql_client() as client:
+        client.execute_sql(
+            "CREATE OR REPLACE TABLE users AS SELECT user_id AS id, "
+            f"max(received_at) AS received_at, {traits}, "
+            f"max({LOAD_TIME_COLUMN}) AS {LOAD_TIME_COLUMN} "
+            "FROM identifies WHERE user_id IS NOT NULL GROUP BY user_id"
+        )
+        return client.execute_sql("SELECT count(*) FROM users")[0][0]
+
+
+@dataclass
+class SourceRun:
+    """What one source's run did, for the closing summary."""
+
+    dataset: str
+    url: str
+    tally: RunTally
+    rows_per_table: dict[str, int] = field(default_factory=dict)
+    users: int = 0
+    seconds: float = 0.0
+
+
+def load_source(dataset: str, url: str, warehouse: Path) -> SourceRun:
+    """Load every new file under ``url`` into the ``dataset`` schema of ``warehouse``."""
+    started = time.monotonic()
+    pipeline = make_pipeline(dataset, warehouse)
+    if pipeline.has_pending_data:
+        # A run that died after extracting left packages behind: finish them before new work.
+        log.info("%s: finishing work left by an interrupted run", dataset)
+        pipeline.normalize()
+        pipeline.load()
+    tally = RunTally()
+    log.info("%s: reading %s", dataset, url)
+    source = segment_archive(bucket_url=url, already_loaded=loaded_files(pipeline), tally=tally)
+    pipeline.run(source)
+    run = SourceRun(dataset=dataset, url=url, tally=tally)
+    normalize = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+    if normalize is not None:
+        run.rows_per_table = {
+            table: count
+            for table, count in sorted(normalize.row_counts.items())
+            if not table.startswith("_dlt")
+        }
+    run.users = refresh_users(pipeline)
+    run.seconds = time.monotonic() - started
+    return run

@@ -1,0 +1,73 @@
+"""Segment's warehouse naming rules, so tables and columns match a Segment-managed warehouse."""
+
+from __future__ import annotations
+
+
+def _is_lower_or_digit(char: str) -> bool:
+    return "a" <= char <= "z" or "0" <= char <= "9"
+
+
+def _is_upper_or_digit(char: str) -> bool:
+    return "A" <= char <= "Z" or "0" <= char <= "9"
+
+
+def _is_ascii_alnum(char: str) -> bool:
+    return _is_lower_or_digit(char) or "A" <= char <= "Z"
+
+
+def snake_case_like_segment(name: str) -> str:
+    """Snake-case ``name`` exactly as Segment's go-snakecase does.
+
+    Camel humps split (``optIn`` → ``opt_in``), every run of characters outside
+    ``[A-Za-z0-9]`` becomes one ``_`` and is dropped at the ends; a name that is already
+    lower snake case is returned unchanged, which keeps a leading ``_`` (``_timestamp``).
+    """
+    idx = 0
+    length = len(name)
+    while idx < length and (
+        _is_lower_or_digit(name[idx])
+        or (name[idx] == "_" and idx < length - 1 and _is_lower_or_digit(name[idx + 1]))
+    ):
+        idx += 1
+    if idx == length:
+        return name
+    if idx > 0 and name[idx - 1].isascii() and name[idx - 1].isdigit():
+        idx -= 1  # a digit followed by an upper-case letter starts the next word
+    out = [name[:idx]]
+    has_output = idx > 0
+    while idx < length:
+        if not _is_ascii_alnum(name[idx]):
+            idx += 1
+            continue
+        if has_output:
+            out.append("_")
+        while idx < length and _is_upper_or_digit(name[idx]):
+            out.append(name[idx].lower())
+            idx += 1
+        while idx < length and _is_lower_or_digit(name[idx]):
+            out.append(name[idx])
+            idx += 1
+        has_output = True
+    return "".join(out)
+
+
+EMPTY_NAME = "_empty"
+
+
+def warehouse_identifier(name: str) -> str:
+    """A table or column name: Segment's snake case, ``_``-prefixed if it starts with a digit.
+
+    A name with no ASCII letter or digit at all (``"$$$"``, ``"日本"``) becomes ``_empty``
+    rather than vanishing, so its value is still kept.
+    """
+    snake = snake_case_like_segment(name)
+    if not snake:
+        return EMPTY_NAME
+    if snake[0].isdigit():
+        return f"_{snake}"
+    return snake
+
+
+def event_table_name(event: str) -> str:
+    """The table a track event lands in: ``call.completed`` → ``call_completed``."""
+    return warehouse_identifier(event)

@@ -1,0 +1,184 @@
+"""Write a deterministic Segment S3 archive (both sources) and a manifest of what is in it."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pipelines.naming import event_table_name
+from pipelines.sample.lifecycle import Simulator
+from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID, TABLE_OF_TYPE
+
+DAY_MS = 86_400_000
+FIRST_DAY = datetime(2026, 10, 5, tzinfo=UTC)
+
+# One of each kind of line the loader must quarantine, with the reason it must give.
+BAD_LINES = [
+    ("this is not json", "invalid_json"),
+    ('{"messageId": "trunc-1", "type": "track", "event": "call.comp', "invalid_json"),
+    ("[1, 2, 3]", "not_an_object"),
+    ('{"type": "track", "event": "call.completed", "properties": {}}', "missing_message_id"),
+    ('{"messageId": "no-type-1", "event": "call.completed"}', "missing_type"),
+    (
+        '{"messageId": "bad-ts-1", "type": "track", "event": "sms.sent", '
+        '"timestamp": "yesterday at noon", "receivedAt": "2026-10-05T10:00:00Z"}',
+        "invalid_timestamp",
+    ),
+]
+
+
+@dataclass
+class SourceManifest:
+    """Expected warehouse contents for one Segment source."""
+
+    source_id: str
+    files: int = 0
+    lines: int = 0
+    duplicate_lines: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    unique_messages: int = 0
+    rows_per_table: dict[str, int] = field(default_factory=dict)
+    users: int = 0
+
+
+def expected_tables(message: dict) -> list[str]:
+    """The Segment warehouse tables a message lands in."""
+    if message["type"] == "track":
+        return ["tracks", event_table_name(message["event"])]
+    return [TABLE_OF_TYPE[message["type"]]]
+
+
+def _received(message: dict) -> datetime:
+    return datetime.fromisoformat(message["receivedAt"].replace("Z", "+00:00"))
+
+
+def _day_folder(moment: datetime) -> str:
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return str(int(midnight.timestamp() * 1000))
+
+
+def write_source(
+    root: Path,
+    source_id: str,
+    messages: list[dict],
+    rng: random.Random,
+    messages_per_file: int,
+    with_quirks: bool,
+) -> SourceManifest:
+    """Group messages by received day into gzipped NDJSON files, adding Segment's quirks."""
+    manifest = SourceManifest(source_id=source_id)
+    manifest.unique_messages = len(messages)
+    rows = Counter(table for message in messages for table in expected_tables(message))
+    manifest.rows_per_table = dict(sorted(rows.items()))
+    manifest.users = len({m["userId"] for m in messages if m["type"] == "identify"})
+
+    by_day: dict[str, list[dict]] = defaultdict(list)
+    for message in sorted(messages, key=_received):
+        by_day[_day_folder(_received(message))].append(message)
+
+    files: list[tuple[str, list[str]]] = []
+    for day, day_messages in sorted(by_day.items()):
+        for start in range(0, len(day_messages), messages_per_file):
+            chunk = [
+                json.dumps(m, separators=(",", ":"))
+                for m in day_messages[start : start + messages_per_file]
+            ]
+            files.append((day, chunk))
+
+    if with_quirks and files:
+        # At-least-once delivery: a few messages again in the same file, and in a later file.
+        for index, (_, lines) in enumerate(files):
+            for _ in range(max(1, len(lines) // 200)):
+                lines.insert(rng.randrange(len(lines) + 1), rng.choice(lines))
+                manifest.duplicate_lines += 1
+            later = files[min(index + 1, len(files) - 1)][1]
+            later.append(rng.choice(lines))
+            manifest.duplicate_lines += 1
+        # Bad lines spread over the files; each must be quarantined with its reason.
+        reasons: Counter[str] = Counter()
+        for number, (line, reason) in enumerate(BAD_LINES):
+            lines = files[number % len(files)][1]
+            lines.insert(rng.randrange(len(lines) + 1), line)
+            reasons[reason] += 1
+        manifest.rejected = dict(reasons)
+
+    for chunk_number, (day, lines) in enumerate(files):
+        folder = root / "segment-logs" / source_id / day
+        folder.mkdir(parents=True, exist_ok=True)
+        body = ("\n".join(lines) + "\n").encode()
+        digest = hashlib.sha1(body).hexdigest()[:8]
+        first_ms = int(day) + chunk_number * 60_000
+        # mtime=0 keeps the gzip bytes identical between runs of the same seed.
+        (folder / f"{first_ms}.{digest}.gz").write_bytes(gzip.compress(body, mtime=0))
+        manifest.files += 1
+        manifest.lines += len(lines)
+    return manifest
+
+
+def generate_archive(
+    root: Path,
+    days: int = 3,
+    tasks_per_day: int = 150,
+    agents: int = 8,
+    contacts: int = 120,
+    messages_per_file: int = 2_000,
+    seed: int = 7,
+    with_quirks: bool = True,
+) -> dict:
+    """Write both sources' archives under ``root/segment-logs`` and return (and save) the manifest.
+
+    The same arguments always produce byte-identical files, so tests and benchmarks can
+    compare runs.
+    """
+    rng = random.Random(seed)
+    regal = Simulator(random.Random(rng.getrandbits(64)), agents, contacts)
+    brand = Simulator(random.Random(rng.getrandbits(64)), agents, contacts)
+    regal_messages: list[dict] = []
+    brand_messages: list[dict] = []
+    for day_number in range(days):
+        day = FIRST_DAY + timedelta(days=day_number)
+        for agent in regal.agents:
+            regal_messages.extend(regal.agent_shift(day, agent))
+        for _ in range(tasks_per_day):
+            at = day + timedelta(hours=13, seconds=regal.rng.randint(0, 8 * 3600))
+            regal_messages.extend(regal.task(at))
+        for _ in range(max(1, tasks_per_day // 5)):
+            at = day + timedelta(hours=12, seconds=regal.rng.randint(0, 10 * 3600))
+            regal_messages.extend(regal.contact_events(at))
+        for _ in range(max(1, tasks_per_day // 3)):
+            at = day + timedelta(hours=10, seconds=brand.rng.randint(0, 12 * 3600))
+            brand_messages.append(brand.brand_identify(at))
+            brand_messages.extend(brand.brand_activity(at))
+
+    root.mkdir(parents=True, exist_ok=True)
+    logs = root / "segment-logs"
+    logs.mkdir(exist_ok=True)
+    (logs / "dummy-object.txt").write_text("Segment set-up check\n")
+    sources = {
+        "regal_voice": write_source(
+            root, REGAL_VOICE_SOURCE_ID, regal_messages, rng, messages_per_file, with_quirks
+        ),
+        "segment": write_source(
+            root, BRAND_SOURCE_ID, brand_messages, rng, messages_per_file, with_quirks
+        ),
+    }
+    manifest = {
+        "seed": seed,
+        "days": days,
+        "sources": {name: asdict(source) for name, source in sources.items()},
+        "regal_voice_truth": asdict(regal.truth),
+        "segment_truth": asdict(brand.truth),
+    }
+    (root / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return manifest
+
+
+def day_folder_ms(day_number: int) -> int:
+    """The received-day folder name (UTC midnight in ms) of day ``day_number`` of the sample."""
+    return int((FIRST_DAY + timedelta(days=day_number)).timestamp() * 1000)
