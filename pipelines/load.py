@@ -82,6 +82,10 @@ def refresh_users(pipeline: dlt.Pipeline) -> int:
         return client.execute_sql("SELECT count(*) FROM users")[0][0]
 
 
+class SourceEmpty(RuntimeError):
+    """The source folder lists no files: a wrong URL or credentials, never a quiet success."""
+
+
 @dataclass
 class SourceRun:
     """What one source's run did, for the closing summary."""
@@ -107,6 +111,11 @@ def load_source(dataset: str, url: str, warehouse: Path) -> SourceRun:
     log.info("%s: reading %s", dataset, url)
     source = segment_archive(bucket_url=url, already_loaded=loaded_files(pipeline), tally=tally)
     pipeline.run(source)
+    if tally.listed == 0:
+        raise SourceEmpty(
+            f"{dataset}: no files found under {url} — check the URL, that it points at "
+            "segment-logs/<source-id>, and the credentials"
+        )
     run = SourceRun(dataset=dataset, url=url, tally=tally)
     normalize = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
     if normalize is not None:

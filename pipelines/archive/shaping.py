@@ -138,11 +138,29 @@ class FileShaper:
                 )
         return columns
 
-    def payload_columns(self, kind: str) -> list[Column]:
+    def payload_columns(self, kind: str, where: str) -> list[Column]:
+        """One column per leaf of ``properties``/``traits``, named without a prefix."""
         payload = PAYLOAD_OF_TYPE.get(kind)
         if payload is None or payload not in self.types:
             return []
-        return leaf_columns(quote_identifier(payload), self.types[payload], "")
+        expr, payload_type = quote_identifier(payload), self.types[payload]
+        if payload_type.id == "struct":
+            return leaf_columns(expr, payload_type, "")
+        if str(payload_type).upper() != "JSON":
+            return [Column(payload, any_as_text(expr, payload_type))]
+        # Objects mixed with other values (or only empty objects): type the objects' keys
+        # from their combined structure, and keep any non-object payload whole as JSON text.
+        objects = f"json_type({expr}) = 'OBJECT'"
+        structure = self.con.sql(
+            f"SELECT json_group_structure({expr}) FROM {MESSAGES} WHERE {where} AND {objects}"
+        ).fetchall()[0][0]
+        columns = []
+        if structure and str(structure).startswith("{") and structure != "{}":
+            typed = f"json_transform({expr}, {quote_literal(str(structure))})"
+            typed_type = self.con.sql(f"SELECT {typed} FROM {MESSAGES} LIMIT 0").types[0]
+            columns = leaf_columns(f"(CASE WHEN {objects} THEN {typed} END)", typed_type, "")
+        not_object = f"(CASE WHEN NOT {objects} THEN {any_as_text(expr, payload_type)} END)"
+        return [*columns, Column(payload, not_object)]
 
     def groups(self) -> list[tuple[str, str | None]]:
         """(type, event) pairs present in the file."""
@@ -185,7 +203,7 @@ class FileShaper:
                 table = TABLE_OF_TYPE[kind]
                 own = []
             reserved = {column.name for column in common + own}
-            candidates = self.extra_top_level_columns(kind) + self.payload_columns(kind)
+            candidates = self.extra_top_level_columns(kind) + self.payload_columns(kind, where)
             payload = unique_names(self._present(candidates, where), reserved)
             yield table, self._select(common + own + payload, where)
         if track_tables:

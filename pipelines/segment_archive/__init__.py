@@ -81,10 +81,8 @@ def segment_archive(
                         yield dlt.mark.with_table_name(
                             column_types.reconcile(table_name, table), table_name
                         )
-                if read.rejected:
-                    yield _hinted(
-                        read.rejected_table(), REJECTED_TABLE, ["file_name", "line_number"]
-                    )
+                # Always yielded, even empty, so the quarantine table exists from the first run.
+                yield _hinted(read.rejected_table(), REJECTED_TABLE, ["file_name", "line_number"])
                 record = file_record(item, read)
                 yield _hinted(
                     pa.Table.from_pylist([record], schema=FILES_SCHEMA), FILES_TABLE, ["file_name"]

@@ -1,0 +1,61 @@
+"""``make ingest``/``make load`` as cron runs them: variables, summary, exit codes."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import source_url
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def make(target: str, **variables) -> subprocess.CompletedProcess:
+    arguments = [f"{name}={value}" for name, value in variables.items()]
+    return subprocess.run(
+        ["make", "--no-print-directory", target, *arguments],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "DEBUG": ""},
+    )
+
+
+@pytest.mark.slow
+def test_make_load_from_generated_archive(sample_archive, tmp_path):
+    root, manifest = sample_archive
+    warehouse = tmp_path / "cron" / "warehouse.duckdb"
+    variables = {
+        "REGAL_VOICE_URL": source_url(root, "regal_voice"),
+        "SEGMENT_URL": "file://" + source_url(root, "segment"),
+        "WAREHOUSE": warehouse,
+    }
+    first = make("load", **variables)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "Load summary" in first.stdout
+    regal = manifest["sources"]["regal_voice"]
+    assert f"regal_voice: {regal['files']} new files read" in first.stdout
+    assert "lines quarantined" in first.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for dataset in ("regal_voice", "segment"):
+            for table, count in manifest["sources"][dataset]["rows_per_table"].items():
+                assert con.sql(f"SELECT count(*) FROM {dataset}.{table}").fetchall()[0][0] == count
+    second = make("ingest", **variables)
+    assert second.returncode == 0
+    assert "regal_voice: 0 new files read" in second.stdout
+
+
+@pytest.mark.slow
+def test_failure_exits_non_zero_with_one_line_cause(tmp_path):
+    result = make(
+        "ingest",
+        REGAL_VOICE_URL=tmp_path / "missing",
+        SEGMENT_URL=tmp_path / "missing",
+        WAREHOUSE=tmp_path / "w.duckdb",
+    )
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr[-2000:]
