@@ -144,7 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("dlt").setLevel(logging.ERROR)  # dlt's arrow hint notices are noise here
     try:
         if args.command in ("load", "ingest"):
             ingest(args)

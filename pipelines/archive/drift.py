@@ -69,4 +69,7 @@ class ColumnTypes:
             columns[target] = incoming
             names.append(target)
             arrays.append(array)
-        return pa.table(arrays, names=names)
+        # The merge key is never null (the reader rejects such lines); saying so matches
+        # dlt's primary-key hint instead of contradicting it on every batch.
+        fields = [pa.field(n, a.type, nullable=n != "id") for n, a in zip(names, arrays, strict=True)]
+        return pa.table(arrays, schema=pa.schema(fields))

@@ -30,8 +30,8 @@ JSON_READER_OPTIONS = (
 
 REJECTED_SCHEMA = pa.schema(
     [
-        ("file_name", pa.string()),
-        ("line_number", pa.int64()),
+        pa.field("file_name", pa.string(), nullable=False),
+        pa.field("line_number", pa.int64(), nullable=False),
         ("reason", pa.string()),
         ("detail", pa.string()),
         ("raw_line", pa.string()),

@@ -21,7 +21,7 @@ log = logging.getLogger("pipelines.load")
 
 FILES_SCHEMA = pa.schema(
     [
-        ("file_name", pa.string()),
+        pa.field("file_name", pa.string(), nullable=False),
         ("file_url", pa.string()),
         ("size_bytes", pa.int64()),
         ("modified_at", pa.timestamp("us", tz="UTC")),
