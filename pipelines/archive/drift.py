@@ -71,5 +71,7 @@ class ColumnTypes:
             arrays.append(array)
         # The merge key is never null (the reader rejects such lines); saying so matches
         # dlt's primary-key hint instead of contradicting it on every batch.
-        fields = [pa.field(n, a.type, nullable=n != "id") for n, a in zip(names, arrays, strict=True)]
+        fields = [
+            pa.field(n, a.type, nullable=n != "id") for n, a in zip(names, arrays, strict=True)
+        ]
         return pa.table(arrays, schema=pa.schema(fields))
