@@ -79,6 +79,7 @@ def test_truncated_gzip_is_recorded_and_complete_lines_salvaged(tmp_path, con):
     read = read_archive_file(con, path, "day/cut.gz", tmp_path)
     reasons = [r["reason"] for r in read.rejected]
     assert reasons[0] == "corrupt_gzip"
+    assert reasons[-1] == "truncated_line"
     assert read.truncated
     assert read.messages > 0
     # every decompressed line is either a message or kept in quarantine

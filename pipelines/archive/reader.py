@@ -194,8 +194,8 @@ def _split_lines(path: Path, read: FileRead) -> list[bytes]:
 def _slow_path(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path, read: FileRead):
     lines = _split_lines(path, read)
     bad = {number: (reason, None) for number, reason in _json_level_rejects(con, lines).items()}
-    if read.truncated and lines and len(lines) not in bad:
-        # A truncated file's last line may be cut exactly at a valid JSON boundary: keep it aside.
+    if read.truncated and lines:
+        # The last line of a truncated file is cut, even where the cut happens to parse.
         bad[len(lines)] = ("truncated_line", "the file ends inside or right after this line")
     good = [n for n, line in enumerate(lines, 1) if n not in bad and line.strip()]
     if good:

@@ -28,7 +28,7 @@ def scalar_text(expr: str, column_type: object) -> str:
             f"(CASE WHEN json_type({expr}) IN ('OBJECT', 'ARRAY', 'NULL') THEN NULL "
             f"ELSE {expr}->>'$' END)"
         )
-    if name in INTEGER_TYPES | FLOAT_TYPES | {"BOOLEAN", "UBIGINT", "HUGEINT", "DOUBLE"}:
+    if name in INTEGER_TYPES | FLOAT_TYPES | {"BOOLEAN", "UBIGINT", "HUGEINT"}:
         return f"CAST({expr} AS VARCHAR)"
     return "NULL::VARCHAR"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import tempfile
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import pyarrow as pa
 from dlt.sources.filesystem import FileItemDict, filesystem
 
 from pipelines.archive.drift import ColumnTypes
-from pipelines.archive.reader import FileRead, read_archive_file
+from pipelines.archive.reader import read_archive_file
 from pipelines.archive.shaping import FileShaper
 from pipelines.segment_archive.helpers import (
     FILES_SCHEMA,
@@ -26,8 +25,6 @@ from pipelines.segment_archive.helpers import (
     local_copy,
 )
 from pipelines.settings import FILES_TABLE, REJECTED_TABLE
-
-log = logging.getLogger("pipelines.load")
 
 
 def _hinted(table: pa.Table, name: str, primary_key: list[str]) -> Any:
@@ -91,6 +88,3 @@ def segment_archive(
         con.close()
 
     return files | messages
-
-
-__all__ = ["FileRead", "segment_archive"]
