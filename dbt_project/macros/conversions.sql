@@ -1,0 +1,46 @@
+{#- Regal's "UTC timestamps" are Unix epoch seconds, as integers or as strings; a value above
+    1e11 can only be milliseconds. ISO-8601 text is accepted too, so a payload change upstream
+    degrades to a parsed value, not a null. -#}
+{% macro epoch_to_timestamp(expression) -%}
+    coalesce(
+        case
+            when try_cast({{ expression }} as double) > 1e11
+                then to_timestamp(try_cast({{ expression }} as double) / 1000)
+            else to_timestamp(try_cast({{ expression }} as double))
+        end,
+        try_cast(cast({{ expression }} as varchar) as timestamptz)
+    )
+{%- endmacro %}
+
+
+{#- Whole seconds from one timestamp to another, by epoch arithmetic (never by counting
+    minute or second boundaries, which is what date_diff does). -#}
+{% macro seconds_between(started, ended) -%}
+    cast(round(epoch({{ ended }}) - epoch({{ started }})) as bigint)
+{%- endmacro %}
+
+
+{#- A duration Regal reported, as integer seconds whether it arrived as a number or as text. -#}
+{% macro reported_seconds(expression) -%}
+    cast(round(try_cast({{ expression }} as double)) as bigint)
+{%- endmacro %}
+
+
+{#- A phone number in E.164 (`+1 (917) 555-4444` -> `+19175554444`). National numbers of
+    10 digits get the `default_country_code` var; anything that cannot be a phone number
+    (fewer than 8 or more than 15 digits) becomes null rather than a wrong key. -#}
+{% macro phone_e164(expression) -%}
+    {%- set digits = "regexp_replace(" ~ expression ~ ", '[^0-9]', '', 'g')" -%}
+    case
+        when length({{ digits }}) = 10 and not trim({{ expression }}) like '+%'
+            then '+{{ var("default_country_code") }}' || {{ digits }}
+        when length({{ digits }}) between 8 and 15
+            then '+' || {{ digits }}
+    end
+{%- endmacro %}
+
+
+{#- The calendar day of a timestamp in the `reporting_timezone` var. -#}
+{% macro reporting_date(expression) -%}
+    cast(timezone('{{ var("reporting_timezone") }}', {{ expression }}) as date)
+{%- endmacro %}

@@ -1,0 +1,121 @@
+{#- Raw columns shared by Regal's task-scoped events (task.*, call.*, sms.conversation.*),
+    plus the event's own payload columns given as keyword arguments (name=type). -#}
+{% macro regal_task_columns() -%}
+    {%- set columns = {
+        'task_id': 'varchar',
+        'channel': 'varchar',
+        'type': 'varchar',
+        'queue': 'varchar',
+        'campaign_id': 'varchar',
+        'campaign_friendly_id': 'varchar',
+        'campaign_name': 'varchar',
+        'contact_phone': 'varchar',
+    } -%}
+    {%- do columns.update(kwargs) -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+
+{#- The staged form of the envelope: Segment's message id and event time, renamed. -#}
+{% macro staged_envelope() -%}
+        id as message_id,
+        user_id,
+        "timestamp" as occurred_at,
+        received_at,
+        uuid_ts as loaded_at
+{%- endmacro %}
+
+
+{#- The staged form of regal_task_columns(). -#}
+{% macro staged_task_fields() -%}
+        task_id,
+        lower(channel) as channel,
+        "type" as task_type,
+        queue,
+        campaign_id,
+        campaign_friendly_id,
+        campaign_name,
+        {{ phone_e164('contact_phone') }} as contact_phone
+{%- endmacro %}
+
+
+{#- Everything shared by a staged task-scoped event: the envelope, the task fields and `extra`
+    (extra payload columns, name -> type), for events with no derivation of their own. -#}
+{% macro stage_task_event(table_name, extra={}) -%}
+with source as (
+    {{ typed_source('regal_voice', table_name, regal_task_columns(**extra)) }}
+),
+
+renamed as (
+    select
+        {{ staged_envelope() }},
+        {{ staged_task_fields() }}
+        {%- for name in extra %},
+        {% if name.endswith('_email') %}lower({{ name }}) as {{ name }}{% else %}{{ name }}{% endif %}
+        {%- endfor %}
+    from source
+)
+
+select * from renamed
+{%- endmacro %}
+
+
+{#- One of the sms.* message events (queued, sent, received, undelivered): same payload shape. -#}
+{% macro stage_sms_message(table_name) -%}
+with source as (
+    {{ typed_source('regal_voice', table_name, {
+        'sms_conversation_id': 'varchar',
+        'agent_email': 'varchar',
+        'campaign_id': 'varchar',
+        'from_number': 'varchar',
+        'to_number': 'varchar',
+        'content': 'varchar',
+        'media_url': 'varchar',
+    }) }}
+),
+
+renamed as (
+    select
+        {{ staged_envelope() }},
+        sms_conversation_id,
+        lower(agent_email) as agent_email,
+        campaign_id,
+        {{ phone_e164('from_number') }} as from_number,
+        {{ phone_e164('to_number') }} as to_number,
+        content,
+        media_url
+    from source
+)
+
+select * from renamed
+{%- endmacro %}
+
+
+{#- contact.subscribed / contact.unsubscribed: `is_subscribed` comes from the event name. -#}
+{% macro stage_consent_event(table_name, is_subscribed) -%}
+with source as (
+    {{ typed_source('regal_voice', table_name, {
+        'phone': 'varchar',
+        'channel': 'varchar',
+        'source': 'varchar',
+        'ip': 'varchar',
+        'text': 'varchar',
+        '_timestamp': 'varchar',
+    }) }}
+),
+
+renamed as (
+    select
+        {{ staged_envelope() }},
+        {{ phone_e164('phone') }} as phone,
+        lower(channel) as channel,
+        {{ is_subscribed }} as is_subscribed,
+        {{ epoch_to_timestamp('_timestamp') }} as effective_at,
+        source as consent_source,
+        ip,
+        "text" as opt_in_text
+    from source
+)
+
+select * from renamed
+{%- endmacro %}

@@ -1,0 +1,82 @@
+{#-
+    Select `columns` (name -> DuckDB type) from a raw loader table, typed and deduplicated.
+
+    Why: the loader keeps a column's first type and puts values that cannot be cast losslessly in
+    dlt-style variant columns (`talk_time__v_text`). Which of the two exists, and whether the
+    table exists at all, depends on the archive. Staging therefore asks the warehouse what is
+    there and coalesces every variant, so a model never fails on a brand-new event mix and never
+    drops a value that arrived as text. A missing column or table yields typed nulls / no rows.
+-#}
+{% macro typed_source(source_name, table_name, columns, unique_key='id', order_by='received_at, uuid_ts') -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- set typed = segment_envelope_columns() if unique_key == 'id' else {} -%}
+    {%- do typed.update(columns) -%}
+    {%- set found = namespace(exists=true, introspected=false, names=[]) -%}
+    {%- if execute and model.resource_type != 'unit_test' -%}
+        {%- set existing = adapter.get_relation(
+            database=relation.database, schema=relation.schema, identifier=relation.identifier
+        ) -%}
+        {%- if existing is none -%}
+            {%- set found.exists = false -%}
+        {%- else -%}
+            {%- set found.introspected = true -%}
+            {%- for column in adapter.get_columns_in_relation(existing) -%}
+                {%- do found.names.append(column.name) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endif -%}
+    select
+    {%- for name, data_type in typed.items() %}
+        {{ coalesce_variants(name, data_type, found.names if found.introspected else none) }}
+        as {{ adapter.quote(name) }}{{ "," if not loop.last }}
+    {%- endfor %}
+    {%- if found.exists %}
+    from {{ relation }}
+    {%- if unique_key %}
+    qualify row_number() over (partition by {{ adapter.quote(unique_key) }} order by {{ order_by }}) = 1
+    {%- endif %}
+    {%- else %}
+    -- {{ relation }} does not exist yet: no such event has been loaded.
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- One typed expression for `name`: the column and its variants, or a typed null when the
+    table has neither. `available` is none when the columns could not be introspected
+    (unit tests, whose fixtures carry exactly the declared columns). -#}
+{% macro coalesce_variants(name, data_type, available) -%}
+    {%- if available is none -%}
+        {%- set present = [name] -%}
+    {%- else -%}
+        {%- set present = [] -%}
+        {%- if name in available -%}{%- do present.append(name) -%}{%- endif -%}
+        {%- for column in available | sort -%}
+            {%- if column.startswith(name ~ '__v_') -%}{%- do present.append(column) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if present | length == 0 -%}
+        cast(null as {{ data_type }})
+    {%- elif present | length == 1 -%}
+        try_cast({{ adapter.quote(present[0]) }} as {{ data_type }})
+    {%- else -%}
+        coalesce(
+        {%- for column in present -%}
+            try_cast({{ adapter.quote(column) }} as {{ data_type }}){{ ", " if not loop.last }}
+        {%- endfor -%}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The columns every Segment warehouse table has (Segment's warehouse schema docs). -#}
+{% macro segment_envelope_columns() -%}
+    {{ return({
+        'id': 'varchar',
+        'user_id': 'varchar',
+        'anonymous_id': 'varchar',
+        'timestamp': 'timestamptz',
+        'received_at': 'timestamptz',
+        'uuid_ts': 'timestamptz',
+    }) }}
+{%- endmacro %}

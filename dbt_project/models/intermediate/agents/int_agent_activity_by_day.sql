@@ -1,0 +1,43 @@
+-- Agent status periods cut at the reporting day's midnights (in the reporting_timezone var),
+-- so a shift across midnight counts on both days. Open periods (the current status) are left
+-- out: their length is not known yet.
+with periods as (
+    select * from {{ ref('fct_agent_activity') }}
+    where ended_at is not null
+),
+
+days as (
+    select
+        periods.*,
+        unnest(generate_series(
+            {{ reporting_date('started_at') }},
+            {{ reporting_date('ended_at') }},
+            interval 1 day
+        )) as day_start
+    from periods
+),
+
+clipped as (
+    select
+        agent_activity_id,
+        agent_email,
+        activity_name,
+        is_available,
+        cast(day_start as date) as activity_date,
+        greatest(started_at, timezone('{{ var("reporting_timezone") }}', cast(day_start as timestamp)))
+            as clipped_start,
+        least(
+            ended_at,
+            timezone('{{ var("reporting_timezone") }}', cast(day_start as timestamp) + interval 1 day)
+        ) as clipped_end
+    from days
+)
+
+select
+    agent_activity_id,
+    agent_email,
+    activity_name,
+    is_available,
+    activity_date,
+    {{ seconds_between('clipped_start', 'clipped_end') }} as duration_s
+from clipped

@@ -1,0 +1,81 @@
+-- Per agent and reporting day: work handled, speed of answer and occupancy.
+with handled as (
+    select
+        {{ reporting_date('completed_at') }} as activity_date,
+        agent_email,
+        count(*) filter (where channel = 'voice') as calls_handled,
+        count(*) filter (where channel = 'sms') as sms_conversations_handled,
+        avg(talk_time_s) filter (where channel = 'voice') as avg_talk_time_s,
+        avg(wrap_time_s) filter (where channel = 'voice') as avg_wrap_time_s,
+        avg(handle_time_s) filter (where channel = 'voice') as avg_handle_time_s,
+        avg(handle_time_s) filter (where channel = 'sms') as avg_sms_handle_time_s,
+        cast(coalesce(sum(handle_time_s), 0) as bigint) as busy_s
+    from {{ ref('int_handled_tasks') }}
+    where agent_email is not null and completed_at is not null
+    group by 1, 2
+),
+
+accepted as (
+    select
+        {{ reporting_date('accepted_at') }} as activity_date,
+        accepted_agent_email as agent_email,
+        count(*) as tasks_accepted,
+        avg(time_to_accept_s) as avg_speed_of_answer_s
+    from {{ ref('fct_tasks') }}
+    where accepted_agent_email is not null
+    group by 1, 2
+),
+
+activity as (
+    select
+        activity_date,
+        agent_email,
+        cast(sum(duration_s) filter (where is_available) as bigint) as available_s,
+        cast(sum(duration_s) filter (where not is_available) as bigint) as unavailable_s
+    from {{ ref('int_agent_activity_by_day') }}
+    group by 1, 2
+),
+
+agent_days as (
+    select activity_date, agent_email from handled
+    union
+    select activity_date, agent_email from accepted
+    union
+    select activity_date, agent_email from activity
+),
+
+final as (
+    select
+        agent_days.activity_date,
+        agent_days.agent_email,
+        coalesce(handled.calls_handled, 0) as calls_handled,
+        coalesce(handled.sms_conversations_handled, 0) as sms_conversations_handled,
+        handled.avg_talk_time_s,
+        handled.avg_wrap_time_s,
+        handled.avg_handle_time_s,
+        handled.avg_sms_handle_time_s,
+        coalesce(accepted.tasks_accepted, 0) as tasks_accepted,
+        accepted.avg_speed_of_answer_s,
+        coalesce(activity.available_s, 0) as available_s,
+        coalesce(activity.unavailable_s, 0) as unavailable_s,
+        coalesce(handled.busy_s, 0) as busy_s,
+        greatest(coalesce(activity.available_s, 0) - coalesce(handled.busy_s, 0), 0) as idle_s,
+        coalesce(handled.busy_s, 0)
+        / nullif(
+            coalesce(handled.busy_s, 0)
+            + greatest(coalesce(activity.available_s, 0) - coalesce(handled.busy_s, 0), 0),
+            0
+        ) as occupancy
+    from agent_days
+    left join handled
+        on agent_days.activity_date = handled.activity_date
+        and agent_days.agent_email = handled.agent_email
+    left join accepted
+        on agent_days.activity_date = accepted.activity_date
+        and agent_days.agent_email = accepted.agent_email
+    left join activity
+        on agent_days.activity_date = activity.activity_date
+        and agent_days.agent_email = activity.agent_email
+)
+
+select * from final

@@ -1,0 +1,81 @@
+-- Per queue and reporting day: tasks by the day they entered the queue, work by the day it
+-- was completed.
+with tasks as (
+    select
+        *,
+        {{ reporting_date('coalesce(created_at, first_event_at)') }} as queue_date
+    from {{ ref('fct_tasks') }}
+),
+
+task_outcomes as (
+    select
+        queue_date as activity_date,
+        coalesce(queue, '(none)') as queue,
+        count(*) as tasks_created,
+        count(*) filter (where final_status = 'completed') as tasks_completed,
+        count(*) filter (where final_status = 'canceled') as tasks_canceled,
+        count(*) filter (where final_status = 'open') as tasks_open,
+        avg(time_to_accept_s) as avg_speed_of_answer_s,
+        count(*) filter (
+            where time_to_accept_s <= {{ var('service_level_seconds') }}
+        ) / nullif(
+            count(*) filter (
+                where created_at is not null and (accepted_at is not null or final_status = 'canceled')
+            ),
+            0
+        ) as service_level,
+        count(*) filter (where final_status = 'canceled' and accepted_at is null) / nullif(
+            count(*) filter (where accepted_at is not null or final_status = 'canceled'), 0
+        ) as abandonment_rate
+    from tasks
+    group by 1, 2
+),
+
+handled as (
+    select
+        {{ reporting_date('completed_at') }} as activity_date,
+        coalesce(queue, '(none)') as queue,
+        count(*) filter (where channel = 'voice') as calls_handled,
+        count(*) filter (where channel = 'sms') as sms_conversations_handled,
+        avg(talk_time_s) filter (where channel = 'voice') as avg_talk_time_s,
+        avg(wrap_time_s) filter (where channel = 'voice') as avg_wrap_time_s,
+        avg(handle_time_s) filter (where channel = 'voice') as avg_handle_time_s,
+        avg(handle_time_s) filter (where channel = 'sms') as avg_sms_handle_time_s
+    from {{ ref('int_handled_tasks') }}
+    where completed_at is not null
+    group by 1, 2
+),
+
+queue_days as (
+    select activity_date, queue from task_outcomes
+    union
+    select activity_date, queue from handled
+),
+
+final as (
+    select
+        queue_days.activity_date,
+        queue_days.queue,
+        coalesce(task_outcomes.tasks_created, 0) as tasks_created,
+        coalesce(task_outcomes.tasks_completed, 0) as tasks_completed,
+        coalesce(task_outcomes.tasks_canceled, 0) as tasks_canceled,
+        coalesce(task_outcomes.tasks_open, 0) as tasks_open,
+        coalesce(handled.calls_handled, 0) as calls_handled,
+        coalesce(handled.sms_conversations_handled, 0) as sms_conversations_handled,
+        handled.avg_talk_time_s,
+        handled.avg_wrap_time_s,
+        handled.avg_handle_time_s,
+        handled.avg_sms_handle_time_s,
+        task_outcomes.avg_speed_of_answer_s,
+        task_outcomes.service_level,
+        task_outcomes.abandonment_rate
+    from queue_days
+    left join task_outcomes
+        on queue_days.activity_date = task_outcomes.activity_date
+        and queue_days.queue = task_outcomes.queue
+    left join handled
+        on queue_days.activity_date = handled.activity_date
+        and queue_days.queue = handled.queue
+)
+
+select * from final

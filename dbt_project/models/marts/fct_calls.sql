@@ -1,0 +1,40 @@
+with calls as (
+    select * from {{ ref('int_calls_deduplicated') }}
+),
+
+recordings as (
+    select
+        coalesce(call_id, task_id) as call_id,
+        arg_max(recording_link, received_at) as recording_link
+    from {{ ref('stg_regal_voice__call_recording_available') }}
+    where coalesce(call_id, task_id) is not null
+    group by 1
+),
+
+final as (
+    select
+        calls.call_id,
+        coalesce(calls.task_id, calls.call_id) as task_id,
+        calls.agent_email,
+        calls.contact_phone,
+        calls.direction,
+        calls.task_type as call_type,
+        calls.queue,
+        calls.campaign_id,
+        calls.campaign_name,
+        calls.disposition,
+        coalesce(
+            calls.conversation_happened,
+            {{ seconds_between('calls.started_at', 'calls.ended_at') }} > 0
+        ) as was_answered,
+        calls.started_at,
+        calls.ended_at,
+        calls.completed_at,
+        {{ handle_time_columns() }},
+        recordings.recording_link,
+        calls.message_id
+    from calls
+    left join recordings on calls.call_id = recordings.call_id
+)
+
+select * from final

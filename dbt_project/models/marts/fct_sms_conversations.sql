@@ -1,0 +1,55 @@
+with conversations as (
+    select * from {{ ref('int_sms_conversations_deduplicated') }}
+),
+
+sms_messages as (
+    select task_id as sms_conversation_id, event_name
+    from {{ ref('int_task_events') }}
+    where event_name in ('sms.queued', 'sms.sent', 'sms.received', 'sms.undelivered')
+),
+
+message_counts as (
+    select
+        sms_conversation_id,
+        count(*) filter (where event_name = 'sms.queued') as messages_queued,
+        count(*) filter (where event_name = 'sms.sent') as messages_sent,
+        count(*) filter (where event_name = 'sms.received') as messages_received,
+        count(*) filter (where event_name = 'sms.undelivered') as messages_undelivered
+    from sms_messages
+    group by 1
+),
+
+conversation_ids as (
+    select sms_conversation_id from conversations
+    union
+    select sms_conversation_id from message_counts
+),
+
+final as (
+    select
+        conversation_ids.sms_conversation_id,
+        coalesce(conversations.task_id, conversation_ids.sms_conversation_id) as task_id,
+        conversations.agent_email,
+        conversations.contact_phone,
+        conversations.queue,
+        conversations.campaign_id,
+        conversations.campaign_name,
+        conversations.disposition,
+        conversations.message_id is not null as is_completed,
+        conversations.started_at,
+        conversations.ended_at,
+        conversations.completed_at,
+        {{ handle_time_columns() }},
+        coalesce(message_counts.messages_queued, 0) as messages_queued,
+        coalesce(message_counts.messages_sent, 0) as messages_sent,
+        coalesce(message_counts.messages_received, 0) as messages_received,
+        coalesce(message_counts.messages_undelivered, 0) as messages_undelivered,
+        conversations.message_id
+    from conversation_ids
+    left join conversations
+        on conversation_ids.sms_conversation_id = conversations.sms_conversation_id
+    left join message_counts
+        on conversation_ids.sms_conversation_id = message_counts.sms_conversation_id
+)
+
+select * from final

@@ -1,0 +1,21 @@
+with task_events as (
+    select * from {{ ref('int_task_events') }}
+),
+
+final as (
+    select
+        message_id as task_event_id,
+        task_id,
+        row_number() over (
+            partition by task_id order by occurred_at, lifecycle_rank, received_at, message_id
+        ) as event_sequence,
+        event_name,
+        occurred_at,
+        received_at,
+        agent_email,
+        channel,
+        queue
+    from task_events
+)
+
+select * from final

@@ -1,0 +1,89 @@
+with task_events as (
+    select * from {{ ref('int_task_events') }}
+),
+
+cancellations as (
+    select
+        task_id,
+        arg_min(cancelation_reason, occurred_at) as cancelation_reason,
+        arg_min(cancelation_source, occurred_at) as cancelation_source,
+        arg_min(canceled_by, occurred_at) as canceled_by
+    from {{ ref('stg_regal_voice__task_canceled') }}
+    group by 1
+),
+
+handle_times as (
+    select task_id, handle_time_s from {{ ref('fct_calls') }}
+    union all
+    select task_id, handle_time_s from {{ ref('fct_sms_conversations') }} where is_completed
+),
+
+lifecycle as (
+    -- Attributes come from the earliest event that carries them: any event can be missing.
+    select
+        task_id,
+        coalesce(
+            arg_min(channel, occurred_at) filter (where channel is not null),
+            case when bool_or(event_name like 'call.%') then 'voice' end,
+            case when bool_or(event_name like 'sms.%') then 'sms' end
+        ) as channel,
+        arg_min(task_type, occurred_at) filter (where task_type is not null) as task_type,
+        arg_min(queue, occurred_at) filter (where queue is not null) as queue,
+        arg_min(campaign_id, occurred_at) filter (where campaign_id is not null) as campaign_id,
+        arg_min(contact_phone, occurred_at) filter (where contact_phone is not null) as contact_phone,
+        arg_min(direction, occurred_at) filter (where direction is not null) as direction,
+        min(occurred_at) filter (where event_name = 'task.created') as created_at,
+        min(occurred_at) as first_event_at,
+        min(occurred_at) filter (where event_name = 'task.reservation.created') as first_reserved_at,
+        count(*) filter (where event_name = 'task.reservation.created') as reservation_count,
+        min(occurred_at) filter (where event_name = 'task.reservation.accepted') as accepted_at,
+        arg_min(agent_email, occurred_at) filter (
+            where event_name = 'task.reservation.accepted'
+        ) as accepted_agent_email,
+        min(occurred_at) filter (
+            where event_name in ('call.completed', 'sms.conversation.completed')
+        ) as completed_at,
+        min(occurred_at) filter (where event_name = 'task.canceled') as canceled_at
+    from task_events
+    group by 1
+),
+
+final as (
+    select
+        lifecycle.task_id,
+        lifecycle.channel,
+        lifecycle.task_type,
+        lifecycle.queue,
+        lifecycle.campaign_id,
+        lifecycle.contact_phone,
+        lifecycle.direction,
+        lifecycle.created_at,
+        lifecycle.created_at is not null as has_created_event,
+        lifecycle.first_event_at,
+        lifecycle.first_reserved_at,
+        lifecycle.reservation_count,
+        lifecycle.accepted_at,
+        lifecycle.accepted_agent_email,
+        case
+            when lifecycle.completed_at is not null then 'completed'
+            when lifecycle.canceled_at is not null then 'canceled'
+            else 'open'
+        end as final_status,
+        coalesce(lifecycle.completed_at, lifecycle.canceled_at) as closed_at,
+        cancellations.cancelation_reason,
+        cancellations.cancelation_source,
+        cancellations.canceled_by,
+        {{ seconds_between('lifecycle.created_at', 'lifecycle.first_reserved_at') }}
+            as time_to_first_reservation_s,
+        {{ seconds_between('lifecycle.created_at', 'lifecycle.accepted_at') }} as time_to_accept_s,
+        handle_times.handle_time_s,
+        {{ seconds_between(
+            'lifecycle.created_at',
+            'coalesce(lifecycle.completed_at, lifecycle.canceled_at)'
+        ) }} as lifecycle_s
+    from lifecycle
+    left join cancellations on lifecycle.task_id = cancellations.task_id
+    left join handle_times on lifecycle.task_id = handle_times.task_id
+)
+
+select * from final

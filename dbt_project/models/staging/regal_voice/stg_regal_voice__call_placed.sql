@@ -1,0 +1,1 @@
+{{ stage_task_event('call_placed', {'call_id': 'varchar'}) }}

@@ -1,0 +1,1 @@
+{{ stage_task_event('call_wrapup', {'call_id': 'varchar'}) }}

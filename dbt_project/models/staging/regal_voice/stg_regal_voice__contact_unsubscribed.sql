@@ -1,0 +1,1 @@
+{{ stage_consent_event('contact_unsubscribed', is_subscribed=false) }}

@@ -1,0 +1,1 @@
+{{ stage_sms_message('sms_sent') }}

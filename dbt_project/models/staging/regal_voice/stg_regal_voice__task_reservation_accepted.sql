@@ -1,0 +1,1 @@
+{{ stage_task_event('task_reservation_accepted', {'agent_email': 'varchar'}) }}
