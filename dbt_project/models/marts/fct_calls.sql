@@ -1,5 +1,13 @@
 with calls as (
-    select * from {{ ref('int_calls_deduplicated') }}
+    -- A call reported twice under different message ids (a re-sent webhook): the latest wins.
+    select
+        * exclude (call_id),
+        coalesce(call_id, task_id) as call_id
+    from {{ ref('stg_regal_voice__call_completed') }}
+    where coalesce(call_id, task_id) is not null
+    qualify row_number() over (
+        partition by coalesce(call_id, task_id) order by received_at desc, message_id
+    ) = 1
 ),
 
 recordings as (

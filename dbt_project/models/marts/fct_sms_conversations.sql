@@ -1,5 +1,13 @@
 with conversations as (
-    select * from {{ ref('int_sms_conversations_deduplicated') }}
+    -- One report per conversation, the latest winning.
+    select
+        * exclude (sms_conversation_id),
+        coalesce(sms_conversation_id, task_id) as sms_conversation_id
+    from {{ ref('stg_regal_voice__sms_conversation_completed') }}
+    where coalesce(sms_conversation_id, task_id) is not null
+    qualify row_number() over (
+        partition by coalesce(sms_conversation_id, task_id) order by received_at desc, message_id
+    ) = 1
 ),
 
 sms_messages as (
