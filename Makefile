@@ -1,5 +1,5 @@
 # The user interface of the project: every target a user or cron needs.
-# Variables (all optional): REGAL_VOICE_URL, SEGMENT_URL, WAREHOUSE.
+# Variables (all optional): REGAL_VOICE_URL, SEGMENT_URL, WAREHOUSE, DOCS_PORT.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,13 @@ STAMP := $(VENV)/.installed
 
 export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE
 
-.PHONY: load ingest transform sample test lint clean
+.PHONY: load ingest transform docs docs-static sample test lint clean
+
+DOCS_PORT ?= 8080
+# dbt resolves a relative DuckDB path against its working directory: hand it an absolute one.
+DBT_WAREHOUSE = $(abspath $(or $(WAREHOUSE),data/warehouse.duckdb))
+DBT = WAREHOUSE=$(DBT_WAREHOUSE) $(BIN)/dbt
+DBT_DIRS = --project-dir dbt_project --profiles-dir dbt_project
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,14 +35,27 @@ load: $(STAMP) $(SAMPLE)/manifest.json
 ingest: $(STAMP) $(SAMPLE)/manifest.json
 	$(BIN)/python -m pipelines ingest
 
+# Builds and tests the dbt models on the loaded warehouse.
 transform: $(STAMP)
 	$(BIN)/python -m pipelines transform
+
+# Generates the dbt docs site and serves it on http://127.0.0.1:$(DOCS_PORT) (local only).
+docs: $(STAMP)
+	$(DBT) docs generate $(DBT_DIRS)
+	$(DBT) docs serve $(DBT_DIRS) --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+
+# Writes the docs site as one self-contained file: dbt_project/target/static_index.html.
+docs-static: $(STAMP)
+	$(DBT) docs generate $(DBT_DIRS) --static
+	@echo "docs: dbt_project/target/static_index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines tests
+	$(BIN)/ruff format --check pipelines tests
+	cd dbt_project && WAREHOUSE=$(DBT_WAREHOUSE) ../$(BIN)/sqlfluff lint models
 
 clean:
 	rm -rf $(SAMPLE) data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.dlt

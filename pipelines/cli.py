@@ -96,15 +96,22 @@ def transform(args: argparse.Namespace) -> None:
         return
     warehouse = resolve_setting(args.warehouse, "WAREHOUSE", None, str(DEFAULT_WAREHOUSE))
     env = {**os.environ, "WAREHOUSE": str(Path(warehouse).resolve())}
+    # The dbt next to this interpreter: cron and `make` run without the virtualenv activated.
+    dbt = Path(sys.executable).with_name("dbt")
     command = [
-        "dbt",
+        str(dbt) if dbt.exists() else "dbt",
         "build",
         "--project-dir",
         str(DBT_PROJECT),
         "--profiles-dir",
         str(DBT_PROJECT),
     ]
-    subprocess.run(command, check=True, env=env)
+    completed = subprocess.run(command, env=env)
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"dbt build failed (exit {completed.returncode}); the failing models and tests "
+            "are listed above and in dbt_project/logs/dbt.log"
+        )
 
 
 def sample(args: argparse.Namespace) -> None:

@@ -37,11 +37,20 @@ activity as (
 ),
 
 agent_days as (
-    select activity_date, agent_email from handled
+    select
+        activity_date,
+        agent_email
+    from handled
     union
-    select activity_date, agent_email from accepted
+    select
+        activity_date,
+        agent_email
+    from accepted
     union
-    select activity_date, agent_email from activity
+    select
+        activity_date,
+        agent_email
+    from activity
 ),
 
 final as (
@@ -69,13 +78,13 @@ final as (
     from agent_days
     left join handled
         on agent_days.activity_date = handled.activity_date
-        and agent_days.agent_email = handled.agent_email
+            and agent_days.agent_email = handled.agent_email
     left join accepted
         on agent_days.activity_date = accepted.activity_date
-        and agent_days.agent_email = accepted.agent_email
+            and agent_days.agent_email = accepted.agent_email
     left join activity
         on agent_days.activity_date = activity.activity_date
-        and agent_days.agent_email = activity.agent_email
+            and agent_days.agent_email = activity.agent_email
 )
 
 select * from final

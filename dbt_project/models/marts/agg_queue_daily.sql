@@ -47,9 +47,15 @@ handled as (
 ),
 
 queue_days as (
-    select activity_date, queue from task_outcomes
+    select
+        activity_date,
+        queue
+    from task_outcomes
     union
-    select activity_date, queue from handled
+    select
+        activity_date,
+        queue
+    from handled
 ),
 
 final as (
@@ -72,10 +78,10 @@ final as (
     from queue_days
     left join task_outcomes
         on queue_days.activity_date = task_outcomes.activity_date
-        and queue_days.queue = task_outcomes.queue
+            and queue_days.queue = task_outcomes.queue
     left join handled
         on queue_days.activity_date = handled.activity_date
-        and queue_days.queue = handled.queue
+            and queue_days.queue = handled.queue
 )
 
 select * from final

@@ -31,7 +31,7 @@ current_consent as (
 task_contacts as (
     select
         contact_phone as phone,
-        count(*) as tasks,
+        count(*) as task_count,
         max(first_event_at) as last_task_at
     from {{ ref('fct_tasks') }}
     where contact_phone is not null
@@ -66,7 +66,7 @@ final as (
         current_consent.is_voice_subscribed,
         current_consent.is_email_subscribed,
         current_consent.consent_updated_at,
-        coalesce(task_contacts.tasks, 0) as tasks,
+        coalesce(task_contacts.task_count, 0) as task_count,
         task_contacts.last_task_at
     from phones
     left join latest_identity on phones.phone = latest_identity.phone

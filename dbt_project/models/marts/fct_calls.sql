@@ -6,8 +6,8 @@ with calls as (
     from {{ ref('stg_regal_voice__call_completed') }}
     where coalesce(call_id, task_id) is not null
     qualify row_number() over (
-        partition by coalesce(call_id, task_id) order by received_at desc, message_id
-    ) = 1
+            partition by coalesce(call_id, task_id) order by received_at desc, message_id asc
+        ) = 1
 ),
 
 recordings as (

@@ -9,9 +9,9 @@ one_state_per_instant as (
     select *
     from records
     qualify row_number() over (
-        partition by phone, channel, effective_at
-        order by is_subscribed, changed_by, received_at, message_id
-    ) = 1
+            partition by phone, channel, effective_at
+            order by is_subscribed, changed_by, received_at, message_id
+        ) = 1
 ),
 
 state_changes as (
@@ -20,7 +20,7 @@ state_changes as (
     from one_state_per_instant
     qualify
         lag(is_subscribed) over (partition by phone, channel order by effective_at)
-            is distinct from is_subscribed
+        is distinct from is_subscribed
 ),
 
 final as (
@@ -34,7 +34,7 @@ final as (
         lead(effective_at) over (partition by phone, channel order by effective_at) is null
             as is_current,
         changed_by,
-        consent_source as source,
+        consent_source as source,  -- noqa: RF04
         ip,
         opt_in_text,
         user_id,

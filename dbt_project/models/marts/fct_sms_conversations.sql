@@ -6,12 +6,14 @@ with conversations as (
     from {{ ref('stg_regal_voice__sms_conversation_completed') }}
     where coalesce(sms_conversation_id, task_id) is not null
     qualify row_number() over (
-        partition by coalesce(sms_conversation_id, task_id) order by received_at desc, message_id
-    ) = 1
+            partition by coalesce(sms_conversation_id, task_id) order by received_at desc, message_id asc
+        ) = 1
 ),
 
 sms_messages as (
-    select task_id as sms_conversation_id, event_name
+    select
+        task_id as sms_conversation_id,
+        event_name
     from {{ ref('int_task_events') }}
     where event_name in ('sms.queued', 'sms.sent', 'sms.received', 'sms.undelivered')
 ),

@@ -13,9 +13,16 @@ cancellations as (
 ),
 
 handle_times as (
-    select task_id, handle_time_s from {{ ref('fct_calls') }}
+    select
+        task_id,
+        handle_time_s
+    from {{ ref('fct_calls') }}
     union all
-    select task_id, handle_time_s from {{ ref('fct_sms_conversations') }} where is_completed
+    select
+        task_id,
+        handle_time_s
+    from {{ ref('fct_sms_conversations') }}
+    where is_completed
 ),
 
 lifecycle as (

@@ -20,7 +20,7 @@ entries as (
         identifies.user_id,
         coalesce(identifies.phone, user_phones.phone) as phone,
         identifies.received_at,
-        unnest(cast(json_extract(identifies.opt_in_json, '$[*]') as json [])) as entry
+        unnest(cast(json_extract(identifies.opt_in_json, '$[*]') as json[])) as entry
     from identifies
     left join user_phones on identifies.user_id = user_phones.user_id
     where

@@ -4,23 +4,48 @@
 -- time; identify entries without a timestamp are ignored, as Regal ignores them.
 with identify_entries as (
     select
-        message_id, user_id, phone, channel, is_subscribed, effective_at,
-        'identify' as changed_by, consent_source, ip, opt_in_text, received_at
+        message_id,
+        user_id,
+        phone,
+        channel,
+        is_subscribed,
+        effective_at,
+        'identify' as changed_by,
+        consent_source,
+        ip,
+        opt_in_text,
+        received_at
     from {{ ref('int_consent_entries_from_identifies') }}
 ),
 
 regal_events as (
     select
-        message_id, user_id, phone, channel, is_subscribed,
+        message_id,
+        user_id,
+        phone,
+        channel,
+        is_subscribed,
         -- the event's own `timestamp` property; Segment's event time only when it is absent
         coalesce(effective_at, occurred_at) as effective_at,
-        'regal_voice' as changed_by, consent_source, ip, opt_in_text, received_at
+        'regal_voice' as changed_by,
+        consent_source,
+        ip,
+        opt_in_text,
+        received_at
     from {{ ref('stg_regal_voice__contact_subscribed') }}
     union all
     select
-        message_id, user_id, phone, channel, is_subscribed,
+        message_id,
+        user_id,
+        phone,
+        channel,
+        is_subscribed,
         coalesce(effective_at, occurred_at) as effective_at,
-        'regal_voice' as changed_by, consent_source, ip, opt_in_text, received_at
+        'regal_voice' as changed_by,
+        consent_source,
+        ip,
+        opt_in_text,
+        received_at
     from {{ ref('stg_regal_voice__contact_unsubscribed') }}
 ),
 
@@ -46,9 +71,9 @@ collapsed as (
         and is_subscribed is not null
         and effective_at is not null
     qualify row_number() over (
-        partition by phone, channel, is_subscribed, effective_at, changed_by
-        order by received_at, message_id
-    ) = 1
+            partition by phone, channel, is_subscribed, effective_at, changed_by
+            order by received_at, message_id
+        ) = 1
 )
 
 select * from collapsed

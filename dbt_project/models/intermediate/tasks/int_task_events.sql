@@ -3,111 +3,208 @@
 -- emits them.
 with task_created as (
     select
-        message_id, task_id, 'task.created' as event_name, 1 as lifecycle_rank,
-        coalesce(created_at, occurred_at) as occurred_at, received_at,
+        message_id,
+        task_id,
+        'task.created' as event_name,
+        1 as lifecycle_rank,
+        coalesce(created_at, occurred_at) as occurred_at,
+        received_at,
         cast(null as varchar) as agent_email,
-        channel, task_type, queue, campaign_id, contact_phone, direction
+        channel,
+        task_type,
+        queue,
+        campaign_id,
+        contact_phone,
+        direction
     from {{ ref('stg_regal_voice__task_created') }}
 ),
 
 reservation_created as (
     select
-        message_id, task_id, 'task.reservation.created' as event_name, 2 as lifecycle_rank,
-        occurred_at, received_at, reserved_agent_email as agent_email,
-        channel, task_type, queue, campaign_id, contact_phone,
+        message_id,
+        task_id,
+        'task.reservation.created' as event_name,
+        2 as lifecycle_rank,
+        occurred_at,
+        received_at,
+        reserved_agent_email as agent_email,
+        channel,
+        task_type,
+        queue,
+        campaign_id,
+        contact_phone,
         cast(null as varchar) as direction
     from {{ ref('stg_regal_voice__task_reservation_created') }}
 ),
 
 reservation_accepted as (
     select
-        message_id, task_id, 'task.reservation.accepted' as event_name, 3 as lifecycle_rank,
-        occurred_at, received_at, agent_email,
-        channel, task_type, queue, campaign_id, contact_phone,
+        message_id,
+        task_id,
+        'task.reservation.accepted' as event_name,
+        3 as lifecycle_rank,
+        occurred_at,
+        received_at,
+        agent_email,
+        channel,
+        task_type,
+        queue,
+        campaign_id,
+        contact_phone,
         cast(null as varchar) as direction
     from {{ ref('stg_regal_voice__task_reservation_accepted') }}
 ),
 
 task_canceled as (
     select
-        message_id, task_id, 'task.canceled' as event_name, 7 as lifecycle_rank,
-        occurred_at, received_at, cast(null as varchar) as agent_email,
-        channel, task_type, queue, campaign_id, contact_phone,
+        message_id,
+        task_id,
+        'task.canceled' as event_name,
+        7 as lifecycle_rank,
+        occurred_at,
+        received_at,
+        cast(null as varchar) as agent_email,
+        channel,
+        task_type,
+        queue,
+        campaign_id,
+        contact_phone,
         cast(null as varchar) as direction
     from {{ ref('stg_regal_voice__task_canceled') }}
 ),
 
 call_placed as (
     select
-        message_id, coalesce(task_id, call_id) as task_id, 'call.placed' as event_name,
-        4 as lifecycle_rank, occurred_at, received_at, cast(null as varchar) as agent_email,
-        coalesce(channel, 'voice') as channel, task_type, queue, campaign_id, contact_phone,
+        message_id,
+        coalesce(task_id, call_id) as task_id,
+        'call.placed' as event_name,
+        4 as lifecycle_rank,
+        occurred_at,
+        received_at,
+        cast(null as varchar) as agent_email,
+        coalesce(channel, 'voice') as channel,
+        task_type,
+        queue,
+        campaign_id,
+        contact_phone,
         cast(null as varchar) as direction
     from {{ ref('stg_regal_voice__call_placed') }}
 ),
 
 call_wrapup as (
     select
-        message_id, coalesce(task_id, call_id) as task_id, 'call.wrapup' as event_name,
-        6 as lifecycle_rank, occurred_at, received_at, cast(null as varchar) as agent_email,
-        coalesce(channel, 'voice') as channel, task_type, queue, campaign_id, contact_phone,
+        message_id,
+        coalesce(task_id, call_id) as task_id,
+        'call.wrapup' as event_name,
+        6 as lifecycle_rank,
+        occurred_at,
+        received_at,
+        cast(null as varchar) as agent_email,
+        coalesce(channel, 'voice') as channel,
+        task_type,
+        queue,
+        campaign_id,
+        contact_phone,
         cast(null as varchar) as direction
     from {{ ref('stg_regal_voice__call_wrapup') }}
 ),
 
 call_completed as (
     select
-        message_id, coalesce(task_id, call_id) as task_id, 'call.completed' as event_name,
-        7 as lifecycle_rank, coalesce(completed_at, occurred_at) as occurred_at, received_at,
-        agent_email, coalesce(channel, 'voice') as channel, task_type, queue, campaign_id,
-        contact_phone, direction
+        message_id,
+        coalesce(task_id, call_id) as task_id,
+        'call.completed' as event_name,
+        7 as lifecycle_rank,
+        coalesce(completed_at, occurred_at) as occurred_at,
+        received_at,
+        agent_email,
+        coalesce(channel, 'voice') as channel,
+        task_type,
+        queue,
+        campaign_id,
+        contact_phone,
+        direction
     from {{ ref('stg_regal_voice__call_completed') }}
 ),
 
 call_recording as (
     select
-        message_id, task_id, 'call.recording.available' as event_name, 8 as lifecycle_rank,
-        occurred_at, received_at, cast(null as varchar) as agent_email,
-        'voice' as channel, cast(null as varchar) as task_type, cast(null as varchar) as queue,
-        cast(null as varchar) as campaign_id, cast(null as varchar) as contact_phone,
+        message_id,
+        task_id,
+        'call.recording.available' as event_name,
+        8 as lifecycle_rank,
+        occurred_at,
+        received_at,
+        cast(null as varchar) as agent_email,
+        'voice' as channel,
+        cast(null as varchar) as task_type,
+        cast(null as varchar) as queue,
+        cast(null as varchar) as campaign_id,
+        cast(null as varchar) as contact_phone,
         cast(null as varchar) as direction
     from {{ ref('stg_regal_voice__call_recording_available') }}
 ),
 
 sms_messages as (
     {%- for event in ['queued', 'sent', 'received', 'undelivered'] %}
-    select
-        message_id, sms_conversation_id as task_id, 'sms.{{ event }}' as event_name,
-        5 as lifecycle_rank, occurred_at, received_at, agent_email,
-        'sms' as channel, cast(null as varchar) as task_type, cast(null as varchar) as queue,
-        campaign_id, cast(null as varchar) as contact_phone, cast(null as varchar) as direction
-    from {{ ref('stg_regal_voice__sms_' ~ event) }}
-    where sms_conversation_id is not null
-    {{ "union all" if not loop.last }}
+        select
+            message_id,
+            sms_conversation_id as task_id,
+            'sms.{{ event }}' as event_name,
+            5 as lifecycle_rank,
+            occurred_at,
+            received_at,
+            agent_email,
+            'sms' as channel,
+            cast(null as varchar) as task_type,
+            cast(null as varchar) as queue,
+            campaign_id,
+            cast(null as varchar) as contact_phone,
+            cast(null as varchar) as direction
+        from {{ ref('stg_regal_voice__sms_' ~ event) }}
+        where sms_conversation_id is not null
+        {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
 sms_completed as (
     select
-        message_id, coalesce(task_id, sms_conversation_id) as task_id,
-        'sms.conversation.completed' as event_name, 7 as lifecycle_rank,
-        coalesce(completed_at, occurred_at) as occurred_at, received_at, agent_email,
-        coalesce(channel, 'sms') as channel, task_type, queue, campaign_id, contact_phone,
+        message_id,
+        coalesce(task_id, sms_conversation_id) as task_id,
+        'sms.conversation.completed' as event_name,
+        7 as lifecycle_rank,
+        coalesce(completed_at, occurred_at) as occurred_at,
+        received_at,
+        agent_email,
+        coalesce(channel, 'sms') as channel,
+        task_type,
+        queue,
+        campaign_id,
+        contact_phone,
         cast(null as varchar) as direction
     from {{ ref('stg_regal_voice__sms_conversation_completed') }}
 ),
 
 unioned as (
     select * from task_created
-    union all by name select * from reservation_created
-    union all by name select * from reservation_accepted
-    union all by name select * from task_canceled
-    union all by name select * from call_placed
-    union all by name select * from call_wrapup
-    union all by name select * from call_completed
-    union all by name select * from call_recording
-    union all by name select * from sms_messages
-    union all by name select * from sms_completed
+    union all by name
+    select * from reservation_created
+    union all by name
+    select * from reservation_accepted
+    union all by name
+    select * from task_canceled
+    union all by name
+    select * from call_placed
+    union all by name
+    select * from call_wrapup
+    union all by name
+    select * from call_completed
+    union all by name
+    select * from call_recording
+    union all by name
+    select * from sms_messages
+    union all by name
+    select * from sms_completed
 )
 
 select * from unioned
