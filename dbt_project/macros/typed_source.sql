@@ -11,15 +11,16 @@
     {%- set relation = source(source_name, table_name) -%}
     {%- set typed = segment_envelope_columns() if unique_key == 'id' else {} -%}
     {%- do typed.update(columns) -%}
-    {%- set found = namespace(exists=true, introspected=false, names=[]) -%}
-    {%- if execute and model.resource_type != 'unit_test' -%}
+    {%- set found = namespace(exists=true, names=[]) -%}
+    {#- Unit-test fixtures are CTEs that cannot be introspected; they carry the declared columns. -#}
+    {%- set unit_test = model.resource_type == 'unit_test' -%}
+    {%- if execute and not unit_test -%}
         {%- set existing = adapter.get_relation(
             database=relation.database, schema=relation.schema, identifier=relation.identifier
         ) -%}
         {%- if existing is none -%}
             {%- set found.exists = false -%}
         {%- else -%}
-            {%- set found.introspected = true -%}
             {%- for column in adapter.get_columns_in_relation(existing) -%}
                 {%- do found.names.append(column.name) -%}
             {%- endfor -%}
@@ -27,8 +28,8 @@
     {%- endif -%}
     select
     {%- for name, data_type in typed.items() %}
-        {{ coalesce_variants(name, data_type, found.names if found.introspected else none) }}
-        as {{ adapter.quote(name) }}{{ "," if not loop.last }}
+        {{ coalesce_variants(name, data_type, none if unit_test else found.names) }} as {{ adapter.quote(name) }}
+        {{- "," if not loop.last }}
     {%- endfor %}
     {%- if found.exists %}
     from {{ relation }}

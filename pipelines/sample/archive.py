@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipelines.naming import event_table_name
-from pipelines.sample.lifecycle import Simulator
+from pipelines.sample.lifecycle import ConsentRecord, Simulator
 from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID, TABLE_OF_TYPE
 
 DAY_MS = 86_400_000
@@ -121,6 +121,35 @@ def write_source(
     return manifest
 
 
+def consent_truth(records: list[ConsentRecord]) -> dict:
+    """What the consent marts must show, worked out here independently of the dbt models.
+
+    Records are ordered by their effective time; re-sent copies count once; at one instant an
+    opt-out beats an opt-in; a record repeating the current state opens no new period.
+    """
+    unique = set(records)
+    by_key: dict[tuple[str, str], dict[datetime, bool]] = defaultdict(dict)
+    for record in unique:
+        states = by_key[(record.phone, record.channel)]
+        previous = states.get(record.effective_at, True)
+        states[record.effective_at] = previous and record.is_subscribed
+    periods = 0
+    current: Counter[str] = Counter()
+    for (_, channel), states in by_key.items():
+        state = None
+        for moment in sorted(states):
+            if states[moment] != state:
+                periods += 1
+                state = states[moment]
+        current[channel] += int(bool(state))
+    return {
+        "events_by_changer": dict(Counter(record.changed_by for record in unique)),
+        "phone_channels": len(by_key),
+        "periods": periods,
+        "currently_subscribed_by_channel": dict(sorted(current.items())),
+    }
+
+
 def generate_archive(
     root: Path,
     days: int = 3,
@@ -174,6 +203,7 @@ def generate_archive(
         "sources": {name: asdict(source) for name, source in sources.items()},
         "regal_voice_truth": asdict(regal.truth),
         "segment_truth": asdict(brand.truth),
+        "consent_truth": consent_truth(regal.consent_records + brand.consent_records),
     }
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     return manifest

@@ -37,6 +37,17 @@ class Truth:
     consent_entries_without_timestamp: int = 0
 
 
+@dataclass(frozen=True)
+class ConsentRecord:
+    """A consent change as the generator made it: what the consent marts must reproduce."""
+
+    phone: str
+    channel: str
+    is_subscribed: bool
+    effective_at: datetime
+    changed_by: str
+
+
 def iso(moment: datetime) -> str:
     return (
         moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
@@ -68,6 +79,7 @@ class Simulator:
         self.agents = [f"agent{n:03d}@brand.example" for n in range(1, agents + 1)]
         self.contacts = [f"917{n:07d}" for n in range(5550000, 5550000 + contacts)]
         self.truth = Truth()
+        self.consent_records: list[ConsentRecord] = []
         self._opt_ins: dict[str, list[dict]] = {}
 
     def new_id(self) -> str:
@@ -329,6 +341,10 @@ class Simulator:
             ),  # epoch seconds as a string; collides with Segment's column
         }
         event = "contact.subscribed" if subscribed else "contact.unsubscribed"
+        effective = datetime.fromtimestamp(epoch(at), UTC)
+        self.consent_records.append(
+            ConsentRecord(f"+1{digits}", channel, subscribed, effective, "regal_voice")
+        )
         messages = [self.track(event, at, user_id, consent)]
         later = at + timedelta(minutes=rng.randint(1, 120))
         edited = {
@@ -385,7 +401,13 @@ class Simulator:
             if rng.random() < 0.1:
                 self.truth.consent_entries_without_timestamp += 1
             else:
-                entry["timestamp"] = iso(at - timedelta(seconds=rng.randint(0, 60)))
+                effective = at - timedelta(seconds=rng.randint(0, 60))
+                entry["timestamp"] = iso(effective)
+                self.consent_records.append(
+                    ConsentRecord(
+                        f"+1{digits}", entry["channel"], entry["subscribed"], effective, "identify"
+                    )
+                )
             cached.append(entry)
         traits = {
             "phone": phone_in_some_format(rng, digits),
