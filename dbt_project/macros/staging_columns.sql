@@ -119,3 +119,14 @@ renamed as (
 
 select * from renamed
 {%- endmacro %}
+
+
+{#- The staged times and reported durations of a completed task (call or SMS conversation). -#}
+{% macro staged_completion_times() -%}
+        {{ epoch_to_timestamp('started_at') }} as started_at,
+        {{ epoch_to_timestamp('ended_at') }} as ended_at,
+        {{ epoch_to_timestamp('completed_at') }} as completed_at,
+        {{ reported_seconds('talk_time') }} as reported_talk_time_s,
+        {{ reported_seconds('wrapup_time') }} as reported_wrap_time_s,
+        {{ reported_seconds('handle_time') }} as reported_handle_time_s
+{%- endmacro %}

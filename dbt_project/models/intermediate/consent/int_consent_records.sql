@@ -19,34 +19,23 @@ with identify_entries as (
 ),
 
 regal_events as (
-    select
-        message_id,
-        user_id,
-        phone,
-        channel,
-        is_subscribed,
-        -- the event's own `timestamp` property; Segment's event time only when it is absent
-        coalesce(effective_at, occurred_at) as effective_at,
-        'regal_voice' as changed_by,
-        consent_source,
-        ip,
-        opt_in_text,
-        received_at
-    from {{ ref('stg_regal_voice__contact_subscribed') }}
-    union all
-    select
-        message_id,
-        user_id,
-        phone,
-        channel,
-        is_subscribed,
-        coalesce(effective_at, occurred_at) as effective_at,
-        'regal_voice' as changed_by,
-        consent_source,
-        ip,
-        opt_in_text,
-        received_at
-    from {{ ref('stg_regal_voice__contact_unsubscribed') }}
+    {%- for table_name in ['contact_subscribed', 'contact_unsubscribed'] %}
+        select
+            message_id,
+            user_id,
+            phone,
+            channel,
+            is_subscribed,
+            -- the event's own `timestamp` property; Segment's event time only when it is absent
+            coalesce(effective_at, occurred_at) as effective_at,
+            'regal_voice' as changed_by,
+            consent_source,
+            ip,
+            opt_in_text,
+            received_at
+        from {{ ref('stg_regal_voice__' ~ table_name) }}
+        {{ "union all" if not loop.last }}
+    {%- endfor %}
 ),
 
 valid_records as (

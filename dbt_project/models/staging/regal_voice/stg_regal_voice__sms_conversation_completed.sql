@@ -21,12 +21,7 @@ renamed as (
         lower(agent_email) as agent_email,
         disposition,
         content as transcript,
-        {{ epoch_to_timestamp('started_at') }} as started_at,
-        {{ epoch_to_timestamp('ended_at') }} as ended_at,
-        {{ epoch_to_timestamp('completed_at') }} as completed_at,
-        {{ reported_seconds('talk_time') }} as reported_talk_time_s,
-        {{ reported_seconds('wrapup_time') }} as reported_wrap_time_s,
-        {{ reported_seconds('handle_time') }} as reported_handle_time_s
+        {{ staged_completion_times() }}
     from source
 )
 
