@@ -1,6 +1,6 @@
 -- Every task-scoped event, one row per message, in one shape: the raw material of the task
 -- lifecycle. `lifecycle_rank` orders events that share a timestamp in the order TaskRouter
--- emits them.
+-- emits them. Columns an event lacks are filled with null by `union all by name`.
 with task_created as (
     select
         message_id,
@@ -9,7 +9,6 @@ with task_created as (
         1 as lifecycle_rank,
         coalesce(created_at, occurred_at) as occurred_at,
         received_at,
-        cast(null as varchar) as agent_email,
         channel,
         task_type,
         queue,
@@ -32,8 +31,7 @@ reservation_created as (
         task_type,
         queue,
         campaign_id,
-        contact_phone,
-        cast(null as varchar) as direction
+        contact_phone
     from {{ ref('stg_regal_voice__task_reservation_created') }}
 ),
 
@@ -50,8 +48,7 @@ reservation_accepted as (
         task_type,
         queue,
         campaign_id,
-        contact_phone,
-        cast(null as varchar) as direction
+        contact_phone
     from {{ ref('stg_regal_voice__task_reservation_accepted') }}
 ),
 
@@ -63,13 +60,11 @@ task_canceled as (
         7 as lifecycle_rank,
         occurred_at,
         received_at,
-        cast(null as varchar) as agent_email,
         channel,
         task_type,
         queue,
         campaign_id,
-        contact_phone,
-        cast(null as varchar) as direction
+        contact_phone
     from {{ ref('stg_regal_voice__task_canceled') }}
 ),
 
@@ -81,13 +76,11 @@ call_placed as (
         4 as lifecycle_rank,
         occurred_at,
         received_at,
-        cast(null as varchar) as agent_email,
         coalesce(channel, 'voice') as channel,
         task_type,
         queue,
         campaign_id,
-        contact_phone,
-        cast(null as varchar) as direction
+        contact_phone
     from {{ ref('stg_regal_voice__call_placed') }}
 ),
 
@@ -99,13 +92,11 @@ call_wrapup as (
         6 as lifecycle_rank,
         occurred_at,
         received_at,
-        cast(null as varchar) as agent_email,
         coalesce(channel, 'voice') as channel,
         task_type,
         queue,
         campaign_id,
-        contact_phone,
-        cast(null as varchar) as direction
+        contact_phone
     from {{ ref('stg_regal_voice__call_wrapup') }}
 ),
 
@@ -135,13 +126,7 @@ call_recording as (
         8 as lifecycle_rank,
         occurred_at,
         received_at,
-        cast(null as varchar) as agent_email,
-        'voice' as channel,
-        cast(null as varchar) as task_type,
-        cast(null as varchar) as queue,
-        cast(null as varchar) as campaign_id,
-        cast(null as varchar) as contact_phone,
-        cast(null as varchar) as direction
+        'voice' as channel
     from {{ ref('stg_regal_voice__call_recording_available') }}
 ),
 
@@ -156,11 +141,7 @@ sms_messages as (
             received_at,
             agent_email,
             'sms' as channel,
-            cast(null as varchar) as task_type,
-            cast(null as varchar) as queue,
-            campaign_id,
-            cast(null as varchar) as contact_phone,
-            cast(null as varchar) as direction
+            campaign_id
         from {{ ref('stg_regal_voice__sms_' ~ event) }}
         where sms_conversation_id is not null
         {{ "union all" if not loop.last }}
@@ -180,8 +161,7 @@ sms_completed as (
         task_type,
         queue,
         campaign_id,
-        contact_phone,
-        cast(null as varchar) as direction
+        contact_phone
     from {{ ref('stg_regal_voice__sms_conversation_completed') }}
 ),
 
