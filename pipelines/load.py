@@ -10,11 +10,13 @@ from pathlib import Path
 
 import dlt
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
+from pipelines.archive.dedup import RunIds
 from pipelines.archive.sql import quote_identifier
 from pipelines.segment_archive import segment_archive
 from pipelines.segment_archive.helpers import RunTally
-from pipelines.settings import FILES_TABLE, LOAD_TIME_COLUMN
+from pipelines.settings import FILES_TABLE, LOAD_MEMORY_LIMIT, LOAD_TIME_COLUMN
 
 log = logging.getLogger("pipelines.load")
 
@@ -32,6 +34,13 @@ def configure_dlt() -> None:
     os.environ["SCHEMA__NAMING"] = "direct"  # columns are already named as Segment names them
     os.environ["NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID"] = "true"
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    # Loaded packages would keep a parquet copy of every run, and the staging dataset a copy
+    # of the last one: the warehouse is the only copy we keep.
+    os.environ["LOAD__DELETE_COMPLETED_JOBS"] = "true"
+    os.environ["LOAD__TRUNCATE_STAGING_DATASET"] = "true"
+    # One DuckDB file takes one writer at a time: dlt's default of 20 load threads only
+    # contends for it (measured at 1M events: 11.4 s with 20, 9.7 s with 2).
+    os.environ.setdefault("LOAD__WORKERS", str(os.cpu_count() or 2))
 
 
 def make_pipeline(dataset: str, warehouse: Path) -> dlt.Pipeline:
@@ -39,7 +48,9 @@ def make_pipeline(dataset: str, warehouse: Path) -> dlt.Pipeline:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
         pipeline_name=f"{dataset}_archive",
-        destination=dlt.destinations.duckdb(str(warehouse)),
+        destination=dlt.destinations.duckdb(
+            DuckDbCredentials(str(warehouse), global_config={"memory_limit": LOAD_MEMORY_LIMIT})
+        ),
         dataset_name=dataset,
         pipelines_dir=str(state_dir(warehouse)),
     )
@@ -109,8 +120,11 @@ def load_source(dataset: str, url: str, warehouse: Path) -> SourceRun:
         pipeline.load()
     tally = RunTally()
     log.info("%s: reading %s", dataset, url)
-    source = segment_archive(bucket_url=url, already_loaded=loaded_files(pipeline), tally=tally)
-    pipeline.run(source)
+    with RunIds() as run_ids:
+        source = segment_archive(
+            bucket_url=url, already_loaded=loaded_files(pipeline), tally=tally, run_ids=run_ids
+        )
+        pipeline.run(source)
     if tally.listed == 0:
         raise SourceEmpty(
             f"{dataset}: no files found under {url} — check the URL, that it points at "

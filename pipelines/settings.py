@@ -59,3 +59,7 @@ FILES_TABLE = "_archive_files"
 LOAD_TIME_COLUMN = "uuid_ts"
 
 ARCHIVE_SUFFIXES = (".gz", ".json", ".jsonl", ".ndjson")
+
+# DuckDB's memory for merging a run into the warehouse; beyond it DuckDB spills to disk. Keeps
+# a load's peak memory bounded whatever the size of the run.
+LOAD_MEMORY_LIMIT = "500MB"

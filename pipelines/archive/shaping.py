@@ -53,6 +53,17 @@ class Column:
     expr: str
 
 
+@dataclass(frozen=True)
+class TablePlan:
+    """The rows (``where``) and columns one warehouse table takes from a file's messages."""
+
+    table: str
+    where: str
+    own: list[Column]
+    candidates: list[Column]
+    event: str | None  # the track event's name as sent; None for identify, page…
+
+
 def leaf_columns(expr: str, column_type: duckdb.DuckDBPyType, prefix: str) -> list[Column]:
     """Flatten a parsed JSON value: objects recurse with ``_``, arrays become JSON text."""
     type_name = str(column_type).upper()
@@ -162,54 +173,66 @@ class FileShaper:
         not_object = f"(CASE WHEN NOT {objects} THEN {any_as_text(expr, payload_type)} END)"
         return [*columns, Column(payload, not_object)]
 
-    def groups(self) -> list[tuple[str, str | None]]:
-        """(type, event) pairs present in the file."""
-        event = scalar_text('"event"', self.types["event"]) if "event" in self.types else "NULL"
-        return self.con.sql(
-            f"SELECT DISTINCT type, CASE WHEN type = 'track' THEN {event} END FROM {MESSAGES} "
-            "ORDER BY ALL"
-        ).fetchall()
-
     def _select(self, columns: list[Column], where: str) -> pa.Table:
         select = ", ".join(
             f"{column.expr} AS {quote_identifier(column.name)}" for column in columns
         )
         return self.con.sql(f"SELECT {select} FROM {MESSAGES} WHERE {where}").to_arrow_table()
 
-    def _present(self, columns: list[Column], where: str) -> list[Column]:
-        """Only the columns that hold a value in these rows: an event table gets its own keys."""
-        if not columns:
-            return []
-        counts = ", ".join(f"count({column.expr})" for column in columns)
-        present = self.con.sql(f"SELECT {counts} FROM {MESSAGES} WHERE {where}").fetchall()[0]
-        return [column for column, count in zip(columns, present, strict=True) if count]
+    def _group_plans(self) -> list[TablePlan]:
+        """One plan per (type, event) present in the file."""
+        event_text = self.text("event")
+        event = scalar_text('"event"', self.types["event"]) if "event" in self.types else "NULL"
+        groups = self.con.sql(
+            f"SELECT DISTINCT type, CASE WHEN type = 'track' THEN {event} END FROM {MESSAGES} "
+            "ORDER BY ALL"
+        ).fetchall()
+        plans = []
+        for kind, event_name in groups:
+            if kind == "track":
+                table = event_table_name(event_name)
+                where = f"type = 'track' AND {event_text} = {quote_literal(event_name)}"
+                own = [Column("event", quote_literal(table)), Column("event_text", event_text)]
+            else:
+                table, where, own = TABLE_OF_TYPE[kind], f"type = {quote_literal(kind)}", []
+            candidates = self.extra_top_level_columns(kind) + self.payload_columns(kind, where)
+            plans.append(TablePlan(table, where, own, candidates, event_name))
+        return plans
+
+    def _present(self, plans: list[TablePlan]) -> list[list[Column]]:
+        """Each plan's candidates that hold a value in its rows, all counted in one scan: an
+        event table gets its own keys, not every key some event of the file has."""
+        expressions = list(dict.fromkeys(c.expr for plan in plans for c in plan.candidates))
+        if not expressions:
+            return [[] for _ in plans]
+        cases = " ".join(f"WHEN {plan.where} THEN {n}" for n, plan in enumerate(plans))
+        counts = ", ".join(f"count({expr})" for expr in expressions)
+        rows = self.con.sql(
+            f"SELECT CASE {cases} END AS plan, {counts} FROM {MESSAGES} GROUP BY plan"
+        ).fetchall()
+        held = {
+            row[0]: {expr for expr, count in zip(expressions, row[1:], strict=True) if count}
+            for row in rows
+        }
+        return [
+            [column for column in plan.candidates if column.expr in held.get(n, set())]
+            for n, plan in enumerate(plans)
+        ]
 
     def tables(self) -> Iterator[tuple[str, pa.Table]]:
         """Every warehouse table this file contributes to, with its rows."""
         common = self.common_columns()
-        event_text = self.text("event")
-        track_tables: dict[str, str] = {}
-        for kind, event in self.groups():
-            if kind == "track":
-                track_tables[event] = event_table_name(event)
-                where = f"type = 'track' AND {event_text} = {quote_literal(event)}"
-                table = event_table_name(event)
-                own = [
-                    Column("event", quote_literal(table)),
-                    Column("event_text", event_text),
-                ]
-            else:
-                where = f"type = {quote_literal(kind)}"
-                table = TABLE_OF_TYPE[kind]
-                own = []
-            reserved = {column.name for column in common + own}
-            candidates = self.extra_top_level_columns(kind) + self.payload_columns(kind, where)
-            payload = unique_names(self._present(candidates, where), reserved)
-            yield table, self._select(common + own + payload, where)
-        if track_tables:
+        plans = self._group_plans()
+        for plan, present in zip(plans, self._present(plans), strict=True):
+            reserved = {column.name for column in common + plan.own}
+            columns = common + plan.own + unique_names(present, reserved)
+            yield plan.table, self._select(columns, plan.where)
+        tracks = [plan for plan in plans if plan.event is not None]
+        if tracks:
+            event_text = self.text("event")
             slugs = " ".join(
-                f"WHEN {quote_literal(event)} THEN {quote_literal(table)}"
-                for event, table in track_tables.items()
+                f"WHEN {quote_literal(plan.event)} THEN {quote_literal(plan.table)}"
+                for plan in tracks
             )
             own = [
                 Column("event", f"CASE {event_text} {slugs} END"),

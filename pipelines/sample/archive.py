@@ -150,6 +150,28 @@ def consent_truth(records: list[ConsentRecord]) -> dict:
     }
 
 
+def simulate_day(
+    regal: Simulator, brand: Simulator, day_number: int, tasks_per_day: int
+) -> tuple[list[dict], list[dict]]:
+    """One day of the contact center: Regal Voice's messages and the brand's own."""
+    day = FIRST_DAY + timedelta(days=day_number)
+    regal_messages: list[dict] = []
+    brand_messages: list[dict] = []
+    for agent in regal.agents:
+        regal_messages.extend(regal.agent_shift(day, agent))
+    for _ in range(tasks_per_day):
+        at = day + timedelta(hours=13, seconds=regal.rng.randint(0, 8 * 3600))
+        regal_messages.extend(regal.task(at))
+    for _ in range(max(1, tasks_per_day // 5)):
+        at = day + timedelta(hours=12, seconds=regal.rng.randint(0, 10 * 3600))
+        regal_messages.extend(regal.contact_events(at))
+    for _ in range(max(1, tasks_per_day // 3)):
+        at = day + timedelta(hours=10, seconds=brand.rng.randint(0, 12 * 3600))
+        brand_messages.append(brand.brand_identify(at))
+        brand_messages.extend(brand.brand_activity(at))
+    return regal_messages, brand_messages
+
+
 def generate_archive(
     root: Path,
     days: int = 3,
@@ -171,19 +193,9 @@ def generate_archive(
     regal_messages: list[dict] = []
     brand_messages: list[dict] = []
     for day_number in range(days):
-        day = FIRST_DAY + timedelta(days=day_number)
-        for agent in regal.agents:
-            regal_messages.extend(regal.agent_shift(day, agent))
-        for _ in range(tasks_per_day):
-            at = day + timedelta(hours=13, seconds=regal.rng.randint(0, 8 * 3600))
-            regal_messages.extend(regal.task(at))
-        for _ in range(max(1, tasks_per_day // 5)):
-            at = day + timedelta(hours=12, seconds=regal.rng.randint(0, 10 * 3600))
-            regal_messages.extend(regal.contact_events(at))
-        for _ in range(max(1, tasks_per_day // 3)):
-            at = day + timedelta(hours=10, seconds=brand.rng.randint(0, 12 * 3600))
-            brand_messages.append(brand.brand_identify(at))
-            brand_messages.extend(brand.brand_activity(at))
+        regal_day, brand_day = simulate_day(regal, brand, day_number, tasks_per_day)
+        regal_messages.extend(regal_day)
+        brand_messages.extend(brand_day)
 
     root.mkdir(parents=True, exist_ok=True)
     logs = root / "segment-logs"

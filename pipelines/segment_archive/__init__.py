@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dlt
-import duckdb
 import pyarrow as pa
 from dlt.sources.filesystem import FileItemDict, filesystem
 
+from pipelines.archive.dedup import RunIds, without_ids
 from pipelines.archive.drift import ColumnTypes
-from pipelines.archive.reader import read_archive_file
-from pipelines.archive.shaping import FileShaper
-from pipelines.segment_archive.helpers import (
-    FILES_SCHEMA,
-    RunTally,
-    file_record,
-    is_archive_file,
-    local_copy,
-)
+from pipelines.segment_archive.helpers import FILES_SCHEMA, RunTally, file_record, is_archive_file
+from pipelines.segment_archive.preparation import FilePreparer
 from pipelines.settings import FILES_TABLE, REJECTED_TABLE
+
+DEFAULT_WORKERS = os.cpu_count() or 2
 
 
 def _hinted(table: pa.Table, name: str, primary_key: list[str]) -> Any:
@@ -39,52 +33,66 @@ def segment_archive(
     credentials: Any = None,
     already_loaded: frozenset[str] = frozenset(),
     tally: RunTally | None = None,
-    duckdb_memory_limit: str = "1GB",
+    run_ids: RunIds | None = None,
+    workers: int = DEFAULT_WORKERS,
+    duckdb_memory_limit: str = "400MB",
 ) -> Any:
     """Every new file of one Segment source's archive, as Segment's warehouse tables.
 
     ``already_loaded`` holds the relative paths recorded in ``_archive_files``; those files are
     skipped, so each run reads only files it has not loaded (late files in old day folders too).
+    ``workers`` files are read side by side, each by a DuckDB limited to ``duckdb_memory_limit``.
     """
     tally = tally if tally is not None else RunTally()
     # Without explicit credentials fsspec falls back to the environment (AWS_*, GOOGLE_*…).
     options = {"credentials": credentials} if credentials is not None else {}
     files = filesystem(bucket_url=bucket_url, file_glob="**/*", **options)
+    run_ids = run_ids if run_ids is not None else RunIds()
 
-    @dlt.transformer(name="messages", write_disposition="merge", primary_key="id")
+    def new_files(items: list[FileItemDict]) -> Iterator[FileItemDict]:
+        for item in items:
+            name = item["relative_path"]
+            tally.listed += 1
+            if not is_archive_file(name):
+                tally.skipped.append(name)
+            elif name not in already_loaded:
+                yield item
+
+    # Staged rows are unique per run (see pipelines.archive.dedup): dlt's merge need not dedup.
+    merge_unique = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
+
+    @dlt.transformer(name="messages", write_disposition=merge_unique, primary_key="id")
     def messages(items: list[FileItemDict]) -> Iterator[Any]:
         """Segment tables of each new archive file, its quarantined lines and its file record."""
         column_types = ColumnTypes.from_dlt_schema(dlt.current.source_schema())
-        con = duckdb.connect(config={"memory_limit": duckdb_memory_limit, "threads": 2})
-        con.execute("SET TimeZone = 'UTC'")
         with tempfile.TemporaryDirectory(prefix="segment-archive-") as work:
-            work_dir = Path(work)
-            for item in items:
-                name = item["relative_path"]
-                tally.listed += 1
-                if not is_archive_file(name):
-                    tally.skipped.append(name)
-                    continue
-                if name in already_loaded:
-                    continue
-                started = time.monotonic()
-                with local_copy(item, work_dir) as path:
-                    read = read_archive_file(con, path, name, work_dir)
-                rows = 0
-                if read.messages:
-                    shaper = FileShaper(con, datetime.now(UTC))
-                    for table_name, table in shaper.tables():
+            preparer = FilePreparer(Path(work), workers, duckdb_memory_limit)
+            try:
+                for prepared in preparer.map(new_files(items)):
+                    repeated = run_ids.take(prepared.ids)
+                    rows = 0
+                    for table_name, table in prepared.tables:
+                        table = without_ids(table, repeated)
                         rows += table.num_rows
                         yield dlt.mark.with_table_name(
                             column_types.reconcile(table_name, table), table_name
                         )
-                # Always yielded, even empty, so the quarantine table exists from the first run.
-                yield _hinted(read.rejected_table(), REJECTED_TABLE, ["file_name", "line_number"])
-                record = file_record(item, read)
-                yield _hinted(
-                    pa.Table.from_pylist([record], schema=FILES_SCHEMA), FILES_TABLE, ["file_name"]
-                )
-                tally.file_done(name, read, rows, time.monotonic() - started)
-        con.close()
+                    read = prepared.read
+                    # Always yielded, even empty, so the quarantine table exists from the start.
+                    yield _hinted(
+                        read.rejected_table(), REJECTED_TABLE, ["file_name", "line_number"]
+                    )
+                    record = file_record(prepared.item, read)
+                    yield _hinted(
+                        pa.Table.from_pylist([record], schema=FILES_SCHEMA),
+                        FILES_TABLE,
+                        ["file_name"],
+                    )
+                    repeats = prepared.repeats_within_file + len(repeated)
+                    tally.file_done(
+                        prepared.item["relative_path"], read, rows, prepared.seconds, repeats
+                    )
+            finally:
+                preparer.close()
 
     return files | messages

@@ -82,11 +82,15 @@ class RunTally:
     messages: int = 0
     rejected: int = 0
     rows_shaped: int = 0
+    repeated: int = 0
     skipped: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
-    def file_done(self, name: str, read: FileRead, rows: int, seconds: float) -> None:
+    def file_done(
+        self, name: str, read: FileRead, rows: int, seconds: float, repeated: int = 0
+    ) -> None:
         self.files_read += 1
+        self.repeated += repeated
         self.lines += read.lines
         self.messages += read.messages
         self.rejected += len(read.rejected)
@@ -94,11 +98,13 @@ class RunTally:
         elapsed = time.monotonic() - self.started
         rate = self.lines / elapsed if elapsed else 0.0
         log.info(
-            "file %d: %s — %d lines, %d messages, %d quarantined (%.2fs; %.0f lines/s overall)",
+            "file %d: %s — %d lines, %d messages (%d repeats skipped), %d quarantined "
+            "(%.2fs; %.0f lines/s overall)",
             self.files_read,
             name,
             read.lines,
             read.messages,
+            repeated,
             len(read.rejected),
             seconds,
             rate,
