@@ -2,11 +2,11 @@
 
 import json
 
+from pipelines.sample.archive import generate_archive
 from tests.conftest import message, source_url, write_archive_file
 
 
-def test_sample_archive_lands_exactly_as_the_generator_says(sample_archive, warehouse):
-    root, manifest = sample_archive
+def assert_lands_as_manifest(warehouse, root, manifest) -> None:
     for dataset in ("regal_voice", "segment"):
         expected = manifest["sources"][dataset]
         warehouse.load(source_url(root, dataset), dataset)
@@ -23,6 +23,19 @@ def test_sample_archive_lands_exactly_as_the_generator_says(sample_archive, ware
         assert lines == expected["lines"]
     users = warehouse.scalar("SELECT count(*) FROM segment.users")
     assert users == manifest["sources"]["segment"]["users"]
+
+
+def test_sample_archive_lands_exactly_as_the_generator_says(sample_archive, warehouse):
+    root, manifest = sample_archive
+    assert_lands_as_manifest(warehouse, root, manifest)
+
+
+def test_many_small_files_drifting_across_pages_load_in_one_run(tmp_path, warehouse):
+    """Over 100 small files (more than one page of dlt's file listing), where a property is a
+    number in some files and text in others: one run loads them all, every value kept."""
+    manifest = generate_archive(tmp_path, days=2, tasks_per_day=60, messages_per_file=5)
+    assert manifest["sources"]["regal_voice"]["files"] > 150
+    assert_lands_as_manifest(warehouse, tmp_path, manifest)
 
 
 def test_segment_column_conventions(sample_archive, warehouse):

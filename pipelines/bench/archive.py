@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,4 +92,46 @@ def write_bench_archive(
         # Consent records are only needed by the sample's manifest; keep memory per day.
         regal.consent_records.clear()
         brand.consent_records.clear()
+    return main, extra
+
+
+def _manifest_path(root: Path) -> Path:
+    return root.with_name(root.name + ".manifest.json")
+
+
+def _from_manifest(root: Path, saved: dict) -> BenchArchive:
+    files = [root / name for name in saved["files"]]
+    return BenchArchive(root, files, saved["messages"])
+
+
+def cached_bench_archive(
+    root: Path, events: int, days: int, messages_per_file: int, extra_days: int = 0
+) -> tuple[BenchArchive, BenchArchive | None]:
+    """``write_bench_archive``, reusing the files of an earlier run with the same settings."""
+    settings = {"events": events, "days": days, "per_file": messages_per_file, "extra": extra_days}
+    extra_root = root.with_name(root.name + "-extra")
+    manifest = _manifest_path(root)
+    if manifest.exists():
+        saved = json.loads(manifest.read_text())
+        main = _from_manifest(root, saved["main"])
+        extra = _from_manifest(extra_root, saved["extra"]) if saved["extra"] else None
+        every_file = main.files + (extra.files if extra else [])
+        if saved["settings"] == settings and all(path.exists() for path in every_file):
+            return main, extra
+    for folder in (root, extra_root):
+        if folder.exists():
+            shutil.rmtree(folder)
+    main, extra = write_bench_archive(
+        root, events, days, messages_per_file, extra_days, extra_root if extra_days else None
+    )
+
+    def described(archive: BenchArchive | None) -> dict | None:
+        if archive is None:
+            return None
+        names = [str(path.relative_to(archive.root)) for path in archive.files]
+        return {"files": names, "messages": archive.messages}
+
+    manifest.write_text(
+        json.dumps({"settings": settings, "main": described(main), "extra": described(extra)})
+    )
     return main, extra

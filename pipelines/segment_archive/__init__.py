@@ -48,6 +48,7 @@ def segment_archive(
     options = {"credentials": credentials} if credentials is not None else {}
     files = filesystem(bucket_url=bucket_url, file_glob="**/*", **options)
     run_ids = run_ids if run_ids is not None else RunIds()
+    run_column_types: list[ColumnTypes] = []
 
     def new_files(items: list[FileItemDict]) -> Iterator[FileItemDict]:
         for item in items:
@@ -64,7 +65,11 @@ def segment_archive(
     @dlt.transformer(name="messages", write_disposition=merge_unique, primary_key="id")
     def messages(items: list[FileItemDict]) -> Iterator[Any]:
         """Segment tables of each new archive file, its quarantined lines and its file record."""
-        column_types = ColumnTypes.from_dlt_schema(dlt.current.source_schema())
+        # One record of column types for the whole run: dlt calls this once per page of files,
+        # and its schema learns an Arrow table's types only at normalize.
+        if not run_column_types:
+            run_column_types.append(ColumnTypes.from_dlt_schema(dlt.current.source_schema()))
+        column_types = run_column_types[0]
         with tempfile.TemporaryDirectory(prefix="segment-archive-") as work:
             preparer = FilePreparer(Path(work), workers, duckdb_memory_limit)
             try:

@@ -1,0 +1,5 @@
+import sys
+
+from pipelines.bench.run import main
+
+sys.exit(main())
