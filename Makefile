@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE
 
-.PHONY: load ingest transform docs docs-static sample test lint clean
+.PHONY: load ingest transform docs docs-static sample test lint bench clean
 
 DOCS_PORT ?= 8080
 # dbt resolves a relative DuckDB path against its working directory: hand it an absolute one.
@@ -52,10 +52,18 @@ docs-static: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Times the load and dbt build beside DuckDB's floor and plain dlt (README "Performance").
+# Writes data/bench/results.json, data/bench/scaling.png and the README's table.
+EVENTS ?= 1000000
+SCALES ?= 100000,300000
+REPEATS ?= 3
+bench: $(STAMP)
+	$(BIN)/python -m pipelines.bench --events $(EVENTS) --scales $(SCALES) --repeats $(REPEATS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines tests
 	$(BIN)/ruff format --check pipelines tests
 	cd dbt_project && WAREHOUSE=$(DBT_WAREHOUSE) ../$(BIN)/sqlfluff lint models
 
 clean:
-	rm -rf $(SAMPLE) data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.dlt
+	rm -rf $(SAMPLE) data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.dlt data/bench/work

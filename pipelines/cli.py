@@ -58,7 +58,7 @@ def print_summary(runs, seconds: float) -> None:
         for table, rows in run.rows_per_table.items():
             out.write(f"      {table:<32} {rows:>10} rows\n")
         if run.users:
-            out.write(f"      {'users (rebuilt)':<32} {run.users:>10} rows\n")
+            out.write(f"      {'users (refreshed)':<32} {run.users:>10} rows\n")
     out.write(f"  total: {seconds:.1f}s\n")
 
 

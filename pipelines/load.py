@@ -13,7 +13,7 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.archive.dedup import RunIds
-from pipelines.archive.sql import quote_identifier
+from pipelines.archive.sql import quote_identifier, quote_literal
 from pipelines.segment_archive import segment_archive
 from pipelines.segment_archive.helpers import RunTally
 from pipelines.settings import FILES_TABLE, LOAD_MEMORY_LIMIT, LOAD_TIME_COLUMN
@@ -66,31 +66,54 @@ def loaded_files(pipeline: dlt.Pipeline) -> frozenset[str]:
     return frozenset(row[0] for row in rows or [])
 
 
-def refresh_users(pipeline: dlt.Pipeline) -> int:
-    """Rebuild ``users``: one row per user id, each trait's newest non-null value."""
+def refresh_users(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
+    """Bring ``users`` up to date with the identifies of ``load_ids``; the users refreshed.
+
+    One row per user id, each trait's newest non-null value. Only users named in this run's
+    identifies are recomputed, so the cost follows the run, not the history; the table is
+    rebuilt whole only when it is missing or identifies gained a trait.
+    """
     schema = pipeline.default_schema
-    if "identifies" not in schema.tables:
+    if "identifies" not in schema.tables or not load_ids:
         return 0
     columns = [
         name
         for name in schema.get_table_columns("identifies")
-        if name not in NOT_USER_TRAITS and not name.startswith("_dlt")
+        if name not in NOT_USER_TRAITS and not name.startswith("_dlt") and name != LOAD_TIME_COLUMN
     ]
     order = "coalesce(timestamp, received_at)"
     traits = ", ".join(
         f"arg_max({quote_identifier(c)}, {order}) FILTER (WHERE {quote_identifier(c)} IS NOT NULL) "
         f"AS {quote_identifier(c)}"
         for c in columns
-        if c != LOAD_TIME_COLUMN
     )
+    select = (
+        f"SELECT user_id AS id, max(received_at) AS received_at, {traits}, "
+        f"max({LOAD_TIME_COLUMN}) AS {LOAD_TIME_COLUMN} FROM identifies "
+    )
+    loads = ", ".join(quote_literal(load_id) for load_id in load_ids)
+    touched = f"SELECT user_id FROM identifies WHERE _dlt_load_id IN ({loads})"
     with pipeline.sql_client() as client:
         client.execute_sql(
-            "CREATE OR REPLACE TABLE users AS SELECT user_id AS id, "
-            f"max(received_at) AS received_at, {traits}, "
-            f"max({LOAD_TIME_COLUMN}) AS {LOAD_TIME_COLUMN} "
-            "FROM identifies WHERE user_id IS NOT NULL GROUP BY user_id"
+            f"CREATE OR REPLACE TEMP TABLE users_refreshed AS {select} "
+            f"WHERE user_id IN ({touched}) GROUP BY user_id"
         )
-        return client.execute_sql("SELECT count(*) FROM users")[0][0]
+        refreshed = client.execute_sql("SELECT count(*) FROM users_refreshed")[0][0]
+        wanted = ["id", "received_at", *columns, LOAD_TIME_COLUMN]
+        existing = client.execute_sql(
+            "SELECT column_name FROM information_schema.columns WHERE "
+            "table_schema = current_schema() AND table_name = 'users' ORDER BY ordinal_position"
+        )
+        if [row[0] for row in existing] == wanted:
+            client.execute_sql("DELETE FROM users WHERE id IN (SELECT id FROM users_refreshed)")
+            client.execute_sql("INSERT INTO users BY NAME SELECT * FROM users_refreshed")
+        elif refreshed:
+            client.execute_sql(
+                f"CREATE OR REPLACE TABLE users AS {select} "
+                "WHERE user_id IS NOT NULL GROUP BY user_id"
+            )
+        client.execute_sql("DROP TABLE users_refreshed")
+    return refreshed
 
 
 class SourceEmpty(RuntimeError):
@@ -113,18 +136,19 @@ def load_source(dataset: str, url: str, warehouse: Path) -> SourceRun:
     """Load every new file under ``url`` into the ``dataset`` schema of ``warehouse``."""
     started = time.monotonic()
     pipeline = make_pipeline(dataset, warehouse)
+    finished = None
     if pipeline.has_pending_data:
         # A run that died after extracting left packages behind: finish them before new work.
         log.info("%s: finishing work left by an interrupted run", dataset)
         pipeline.normalize()
-        pipeline.load()
+        finished = pipeline.load()
     tally = RunTally()
     log.info("%s: reading %s", dataset, url)
     with RunIds() as run_ids:
         source = segment_archive(
             bucket_url=url, already_loaded=loaded_files(pipeline), tally=tally, run_ids=run_ids
         )
-        pipeline.run(source)
+        load_info = pipeline.run(source)
     if tally.listed == 0:
         raise SourceEmpty(
             f"{dataset}: no files found under {url} — check the URL, that it points at "
@@ -138,6 +162,7 @@ def load_source(dataset: str, url: str, warehouse: Path) -> SourceRun:
             for table, count in sorted(normalize.row_counts.items())
             if not table.startswith("_dlt")
         }
-    run.users = refresh_users(pipeline)
+    load_ids = [*(finished.loads_ids if finished else []), *(load_info.loads_ids or [])]
+    run.users = refresh_users(pipeline, load_ids)
     run.seconds = time.monotonic() - started
     return run

@@ -180,3 +180,51 @@ def test_state_travels_with_the_warehouse_file(sample_archive, warehouse, tmp_pa
     moved.path.write_bytes(warehouse.path.read_bytes())  # the file alone, no state folder
     run = moved.load(url, "segment")
     assert run.tally.files_read == 0
+
+
+def identify(message_id: str, user_id: str, at: str, **traits) -> dict:
+    return {
+        "messageId": message_id,
+        "type": "identify",
+        "userId": user_id,
+        "timestamp": at,
+        "receivedAt": at,
+        "traits": traits,
+    }
+
+
+def test_users_refresh_only_the_users_of_new_identifies(tmp_path, warehouse):
+    source = tmp_path / "segment-logs" / "brand"
+    write_archive_file(
+        source,
+        "1791158400000/a.gz",
+        [
+            identify("i1", "u1", "2026-10-05T10:00:00Z", email="a@x.example", plan="basic"),
+            identify("i2", "u2", "2026-10-05T11:00:00Z", email="b@x.example"),
+        ],
+    )
+    first = warehouse.load(source, "segment")
+    assert first.users == 2
+    # u1 upgrades and gains a trait never seen before; an older, stale identify of u2 arrives.
+    write_archive_file(
+        source,
+        "1791244800000/b.gz",
+        [
+            identify("i3", "u1", "2026-10-06T10:00:00Z", plan="pro", phone="+19175550000"),
+            identify("i4", "u2", "2026-10-04T09:00:00Z", email="old@x.example"),
+        ],
+    )
+    second = warehouse.load(source, "segment")
+    assert second.users == 2
+    rows = warehouse.rows("SELECT id, email, plan, phone FROM segment.users ORDER BY id")
+    assert rows == [
+        ("u1", "a@x.example", "pro", "+19175550000"),
+        ("u2", "b@x.example", None, None),
+    ]
+    write_archive_file(
+        source, "1791331200000/c.gz", [identify("i5", "u2", "2026-10-07T09:00:00Z", plan="pro")]
+    )
+    third = warehouse.load(source, "segment")
+    assert third.users == 1
+    assert warehouse.rows("SELECT plan FROM segment.users ORDER BY id") == [("pro",), ("pro",)]
+    assert warehouse.load(source, "segment").users == 0
