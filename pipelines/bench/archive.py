@@ -18,6 +18,13 @@ AGENTS = 200  # a mid-size contact center: 200 agents, ~100 calls a day each
 # Measured on the generator: a task's events, plus contact and brand events, per task.
 MESSAGES_PER_TASK = 8.9
 AGENT_EVENTS_PER_DAY = 4
+# About a day of that contact center (200 x 100 calls x ~7 events): archives grow by days, so
+# every scale has files of the same size and memory can be compared across scales.
+EVENTS_PER_DAY = 143_000
+
+
+def days_for(events: int) -> int:
+    return max(1, round(events / EVENTS_PER_DAY))
 
 
 @dataclass

@@ -151,7 +151,8 @@ def update_readme(readme: Path, block: str) -> None:
     readme.write_text(pattern.sub(lambda _: f"{README_START}\n{block}\n{README_END}", text))
 
 
-def write_report(results, args, command: str, archive, files: int) -> None:
+def write_report(results, args, command: str, archive, days: int) -> None:
+    files = len(archive.files)
     args.output.mkdir(parents=True, exist_ok=True)
     checks = targets(results)
     measured_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -163,7 +164,7 @@ def write_report(results, args, command: str, archive, files: int) -> None:
         "archive": {
             "events": archive.messages,
             "files": files,
-            "days": args.days,
+            "days": days,
             "messages_per_file": args.per_file,
         },
         "steps": [r.as_dict() for r in results],
@@ -174,7 +175,7 @@ def write_report(results, args, command: str, archive, files: int) -> None:
     block = (
         f"`{command}` — {measured_at}, {info['cpus']} cores, {info['memory_gb']} GB, "
         f"duckdb {info['duckdb']}, dlt {info['dlt']}, dbt-core {info['dbt-core']}. "
-        f"Archive: {archive.messages:,} events in {files} files over {args.days} days.\n\n"
+        f"Archive: {archive.messages:,} events in {files} files over {days} days.\n\n"
         f"{table(results)}\n\n{targets_table(checks)}\n\n"
         "![events/s and peak memory by archive size](data/bench/scaling.png)"
     )

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from pipelines.bench import steps
-from pipelines.bench.archive import BenchArchive, cached_bench_archive
+from pipelines.bench.archive import BenchArchive, cached_bench_archive, days_for
 from pipelines.bench.measure import Measurement, measure
 from pipelines.bench.report import write_report
 from pipelines.settings import PROJECT_ROOT
@@ -147,7 +147,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="100000,300000",
         help="smaller scales for the scaling plot (comma-separated)",
     )
-    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument(
+        "--days", type=int, default=None, help="days the archive spans (default: 143,000 a day)"
+    )
     parser.add_argument("--per-file", type=int, default=50_000, help="messages per file")
     parser.add_argument(
         "--peer-events",
@@ -183,7 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         say(f"archive of {events:,} events")
         extra_days = 1 if events == args.events else 0
         main_archive, extra = cached_bench_archive(
-            args.work / f"archive-{events}", events, args.days, args.per_file, extra_days
+            args.work / f"archive-{events}",
+            events,
+            args.days or days_for(events),
+            args.per_file,
+            extra_days,
         )
         product = bench.floor_and_product(main_archive, f"{main_archive.messages:,}")
         if events == args.events:
@@ -194,11 +200,15 @@ def main(argv: list[str] | None = None) -> int:
     bench.peer(main_archive, args.peer_events)
     bench.transforms_and_increment(main_archive, extra, product)
     many, _ = cached_bench_archive(
-        args.work / "archive-many-files", args.many_files_events, args.days, 50
+        args.work / "archive-many-files",
+        args.many_files_events,
+        args.days or days_for(args.many_files_events),
+        50,
     )
     bench.many_files(many)
     command = f"make bench EVENTS={args.events} SCALES={args.scales} REPEATS={args.repeats}"
-    write_report(bench.results, args, command, main_archive, len(main_archive.files))
+    days = args.days or days_for(args.events)
+    write_report(bench.results, args, command, main_archive, days)
     return 0
 
 

@@ -14,6 +14,7 @@ from dlt.sources.filesystem import FileItemDict, filesystem
 
 from pipelines.archive.dedup import RunIds, without_ids
 from pipelines.archive.drift import ColumnTypes
+from pipelines.segment_archive.batching import TableBatches
 from pipelines.segment_archive.helpers import FILES_SCHEMA, RunTally, file_record, is_archive_file
 from pipelines.segment_archive.preparation import FilePreparer
 from pipelines.settings import FILES_TABLE, REJECTED_TABLE
@@ -21,9 +22,18 @@ from pipelines.settings import FILES_TABLE, REJECTED_TABLE
 DEFAULT_WORKERS = os.cpu_count() or 2
 
 
-def _hinted(table: pa.Table, name: str, primary_key: list[str]) -> Any:
-    """Quarantine and file-record tables are keyed differently from message tables."""
-    hints = dlt.mark.make_hints(table_name=name, write_disposition="merge", primary_key=primary_key)
+# Quarantine and file-record tables are keyed differently from the message tables.
+OWN_KEYS = {REJECTED_TABLE: ["file_name", "line_number"], FILES_TABLE: ["file_name"]}
+
+
+def _item(named_table: tuple[str, pa.Table]) -> Any:
+    """A batch as dlt takes it: dispatched to its table, with its own key where it has one."""
+    name, table = named_table
+    if name not in OWN_KEYS:
+        return dlt.mark.with_table_name(table, name)
+    hints = dlt.mark.make_hints(
+        table_name=name, write_disposition="merge", primary_key=OWN_KEYS[name]
+    )
     return dlt.mark.with_hints(table, hints, create_table_variant=True)
 
 
@@ -70,6 +80,7 @@ def segment_archive(
         if not run_column_types:
             run_column_types.append(ColumnTypes.from_dlt_schema(dlt.current.source_schema()))
         column_types = run_column_types[0]
+        batches = TableBatches()
         with tempfile.TemporaryDirectory(prefix="segment-archive-") as work:
             preparer = FilePreparer(Path(work), workers, duckdb_memory_limit)
             try:
@@ -77,27 +88,22 @@ def segment_archive(
                     repeated = run_ids.take(prepared.ids)
                     rows = 0
                     for table_name, table in prepared.tables:
-                        table = without_ids(table, repeated)
+                        table = column_types.reconcile(table_name, without_ids(table, repeated))
                         rows += table.num_rows
-                        yield dlt.mark.with_table_name(
-                            column_types.reconcile(table_name, table), table_name
-                        )
+                        yield from map(_item, batches.add(table_name, table))
                     read = prepared.read
-                    # Always yielded, even empty, so the quarantine table exists from the start.
-                    yield _hinted(
-                        read.rejected_table(), REJECTED_TABLE, ["file_name", "line_number"]
+                    record = pa.Table.from_pylist(
+                        [file_record(prepared.item, read)], schema=FILES_SCHEMA
                     )
-                    record = file_record(prepared.item, read)
-                    yield _hinted(
-                        pa.Table.from_pylist([record], schema=FILES_SCHEMA),
-                        FILES_TABLE,
-                        ["file_name"],
-                    )
+                    yield from map(_item, batches.add(REJECTED_TABLE, read.rejected_table()))
+                    yield from map(_item, batches.add(FILES_TABLE, record))
                     repeats = prepared.repeats_within_file + len(repeated)
                     tally.file_done(
                         prepared.item["relative_path"], read, rows, prepared.seconds, repeats
                     )
             finally:
                 preparer.close()
+        # The quarantine table is yielded even when empty, so it exists from the first run.
+        yield from map(_item, batches.flush())
 
     return files | messages
