@@ -73,8 +73,10 @@ def refresh_users(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
     identifies are recomputed, so the cost follows the run, not the history; the table is
     rebuilt whole only when it is missing or identifies gained a trait.
     """
+    if not load_ids:
+        return 0
     schema = pipeline.default_schema
-    if "identifies" not in schema.tables or not load_ids:
+    if "identifies" not in schema.tables:
         return 0
     columns = [
         name
@@ -148,21 +150,28 @@ def load_source(dataset: str, url: str, warehouse: Path) -> SourceRun:
         source = segment_archive(
             bucket_url=url, already_loaded=loaded_files(pipeline), tally=tally, run_ids=run_ids
         )
-        load_info = pipeline.run(source)
+        pipeline.extract(source)
+    load_ids = [*(finished.loads_ids if finished else [])]
+    normalize = None
+    if tally.files_read:
+        normalize = pipeline.normalize()
+        load_ids += pipeline.load().loads_ids or []
+    else:
+        # Nothing new: the package holds no data, and normalizing and loading it would cost
+        # a second of every scheduled no-op run.
+        pipeline.abort_packages()
     if tally.listed == 0:
         raise SourceEmpty(
             f"{dataset}: no files found under {url} — check the URL, that it points at "
             "segment-logs/<source-id>, and the credentials"
         )
     run = SourceRun(dataset=dataset, url=url, tally=tally)
-    normalize = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
     if normalize is not None:
         run.rows_per_table = {
             table: count
             for table, count in sorted(normalize.row_counts.items())
             if not table.startswith("_dlt")
         }
-    load_ids = [*(finished.loads_ids if finished else []), *(load_info.loads_ids or [])]
     run.users = refresh_users(pipeline, load_ids)
     run.seconds = time.monotonic() - started
     return run

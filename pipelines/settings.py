@@ -62,4 +62,4 @@ ARCHIVE_SUFFIXES = (".gz", ".json", ".jsonl", ".ndjson")
 
 # DuckDB's memory for merging a run into the warehouse; beyond it DuckDB spills to disk. Keeps
 # a load's peak memory bounded whatever the size of the run.
-LOAD_MEMORY_LIMIT = "500MB"
+LOAD_MEMORY_LIMIT = "256MB"

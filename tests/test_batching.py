@@ -12,9 +12,9 @@ additions = st.lists(
 )
 
 
-@given(additions, st.integers(1, 10), st.booleans())
-def test_every_row_comes_out_once_in_order(adds, budget, drop_a_column):
-    batches = TableBatches(rows_per_item=budget)
+@given(additions, st.integers(1, 10), st.sampled_from([100, 2**20]), st.booleans())
+def test_every_row_comes_out_once_in_order(adds, budget, max_bytes, drop_a_column):
+    batches = TableBatches(rows_per_item=budget, max_waiting_bytes=max_bytes)
     handed, counter = [], 0
     for number, (name, rows) in enumerate(adds):
         columns = {"n": list(range(counter, counter + rows)), "extra": [name] * rows}

@@ -3,7 +3,7 @@
 dlt computes and validates a table's schema for every item it is given (milliseconds each):
 for an archive of many small files that, not the data, was the cost (94 ms per file for
 1,416 files of 50 messages). Tables of consecutive files are concatenated up to a row budget,
-so memory stays bounded while small files share one item.
+and a byte budget for all of them, so memory stays bounded while small files share one item.
 """
 
 from __future__ import annotations
@@ -13,20 +13,30 @@ from collections import defaultdict
 import pyarrow as pa
 
 ROWS_PER_ITEM = 50_000
+# All tables waiting together stay under this, so batching adds little to a run's peak memory.
+MAX_WAITING_BYTES = 48 * 2**20
 
 
 class TableBatches:
     """Arrow tables waiting to be handed to dlt, per warehouse table."""
 
-    def __init__(self, rows_per_item: int = ROWS_PER_ITEM) -> None:
+    def __init__(
+        self, rows_per_item: int = ROWS_PER_ITEM, max_waiting_bytes: int = MAX_WAITING_BYTES
+    ) -> None:
         self.rows_per_item = rows_per_item
+        self.max_waiting_bytes = max_waiting_bytes
         self._tables: dict[str, list[pa.Table]] = defaultdict(list)
         self._rows: dict[str, int] = defaultdict(int)
+        self._bytes = 0
 
     def add(self, name: str, table: pa.Table) -> list[tuple[str, pa.Table]]:
-        """Keep ``table``; return the batch of ``name`` if it reached the row budget."""
+        """Keep ``table``; return the batches that reached the row budget (or every batch,
+        once all that waits outgrows the byte budget)."""
         self._tables[name].append(table)
         self._rows[name] += table.num_rows
+        self._bytes += table.nbytes
+        if self._bytes >= self.max_waiting_bytes:
+            return self.flush()
         if self._rows[name] >= self.rows_per_item:
             return [self._take(name)]
         return []
@@ -38,6 +48,7 @@ class TableBatches:
     def _take(self, name: str) -> tuple[str, pa.Table]:
         tables = self._tables.pop(name)
         self._rows.pop(name)
+        self._bytes -= sum(table.nbytes for table in tables)
         if len(tables) == 1:
             return name, tables[0]
         # Files of one table can lack each other's columns: absent columns become nulls.
