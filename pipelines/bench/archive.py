@@ -6,11 +6,10 @@ import gzip
 import json
 import random
 import shutil
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.sample.archive import _day_folder, _received, simulate_day
+from pipelines.sample.archive import by_received_day, simulate_day
 from pipelines.sample.lifecycle import Simulator
 from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
 
@@ -53,18 +52,16 @@ def _write_day(
     archive: BenchArchive, source_id: str, messages: list[dict], per_file: int, stamp: int
 ) -> int:
     """Write one source's messages grouped by received day, ``per_file`` lines per file."""
-    by_day: dict[str, list[dict]] = defaultdict(list)
-    for message in sorted(messages, key=_received):
-        by_day[_day_folder(_received(message))].append(message)
-    for day, day_messages in sorted(by_day.items()):
+    for day, day_messages in by_received_day(messages):
         folder = archive.root / "segment-logs" / source_id / day
         folder.mkdir(parents=True, exist_ok=True)
         for start in range(0, len(day_messages), per_file):
-            lines = (json.dumps(m, separators=(",", ":")) for m in day_messages[start:][:per_file])
+            chunk = day_messages[start : start + per_file]
+            lines = (json.dumps(m, separators=(",", ":")) for m in chunk)
             path = folder / f"{int(day) + stamp * 60_000}.bench{stamp:05d}.gz"
             path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), 6, mtime=0))
             archive.files.append(path)
-            archive.messages += min(per_file, len(day_messages) - start)
+            archive.messages += len(chunk)
             stamp += 1
     return stamp
 

@@ -47,10 +47,10 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run_once(command: Sequence[str], env: dict | None = None) -> tuple[float, int]:
+def run_once(command: Sequence[str]) -> tuple[float, int]:
     """Wall seconds and peak tree RSS of ``command``; its output goes to stderr, unread."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=sys.stderr, stderr=sys.stderr)
+    child = subprocess.Popen(command, stdout=sys.stderr, stderr=sys.stderr)
     process = psutil.Process(child.pid)
     peak = 0
     while child.poll() is None:
@@ -68,14 +68,13 @@ def measure(
     command: Sequence[str],
     repeats: int = 3,
     before_each: Callable[[], None] | None = None,
-    env: dict | None = None,
 ) -> Measurement:
     """Median wall time of ``repeats`` runs (each after ``before_each``), and the peak RSS."""
     times, peaks = [], []
     for attempt in range(repeats):
         if before_each is not None:
             before_each()
-        seconds, peak = run_once(command, env)
+        seconds, peak = run_once(command)
         times.append(seconds)
         peaks.append(peak)
         print(f"  {step}: run {attempt + 1}/{repeats} {seconds:.2f}s", file=sys.stderr)

@@ -63,6 +63,14 @@ def _day_folder(moment: datetime) -> str:
     return str(int(midnight.timestamp() * 1000))
 
 
+def by_received_day(messages: list[dict]) -> list[tuple[str, list[dict]]]:
+    """(day folder, messages received that day in order), as Segment's archive groups them."""
+    by_day: dict[str, list[dict]] = defaultdict(list)
+    for message in sorted(messages, key=_received):
+        by_day[_day_folder(_received(message))].append(message)
+    return sorted(by_day.items())
+
+
 def write_source(
     root: Path,
     source_id: str,
@@ -78,12 +86,8 @@ def write_source(
     manifest.rows_per_table = dict(sorted(rows.items()))
     manifest.users = len({m["userId"] for m in messages if m["type"] == "identify"})
 
-    by_day: dict[str, list[dict]] = defaultdict(list)
-    for message in sorted(messages, key=_received):
-        by_day[_day_folder(_received(message))].append(message)
-
     files: list[tuple[str, list[str]]] = []
-    for day, day_messages in sorted(by_day.items()):
+    for day, day_messages in by_received_day(messages):
         for start in range(0, len(day_messages), messages_per_file):
             chunk = [
                 json.dumps(m, separators=(",", ":"))
