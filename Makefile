@@ -1,12 +1,12 @@
 # The user interface of the project: every target a user or cron needs.
-# Variables (all optional): REGAL_VOICE_URL, SEGMENT_URL, WAREHOUSE, DOCS_PORT.
+# Variables (all optional): REGAL_VOICE_URL, SEGMENT_URL, WAREHOUSE, LOCK_WAIT, BUSY_WAIT, DOCS_PORT.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE := data/sample
 STAMP := $(VENV)/.installed
 
-export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE
+export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT
 
 .PHONY: load ingest transform docs docs-static sample test lint bench clean
 
@@ -66,4 +66,5 @@ lint: $(STAMP)
 	cd dbt_project && WAREHOUSE=$(DBT_WAREHOUSE) ../$(BIN)/sqlfluff lint models
 
 clean:
-	rm -rf $(SAMPLE) data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.dlt data/bench/work
+	rm -rf $(SAMPLE) data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.dlt \
+		data/warehouse.analytics.duckdb data/warehouse.duckdb.lock data/bench/work

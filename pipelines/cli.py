@@ -24,6 +24,7 @@ from pipelines.settings import (
     SAMPLE_ROOT,
     SEGMENT_DATASET,
 )
+from pipelines.warehouse import EXIT_ANOTHER_LOAD, EXIT_WAREHOUSE_BUSY
 
 log = logging.getLogger("pipelines.load")
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
@@ -62,10 +63,13 @@ def print_summary(runs, seconds: float) -> None:
     out.write(f"  total: {seconds:.1f}s\n")
 
 
-def ingest(args: argparse.Namespace) -> None:
+def warehouse_path(args: argparse.Namespace) -> Path:
+    return Path(resolve_setting(args.warehouse, "WAREHOUSE", None, str(DEFAULT_WAREHOUSE)))
+
+
+def ingest(args: argparse.Namespace, warehouse: Path, connection) -> list:
     from pipelines.load import load_source
 
-    warehouse = Path(resolve_setting(args.warehouse, "WAREHOUSE", None, str(DEFAULT_WAREHOUSE)))
     sources = [
         (
             REGAL_VOICE_DATASET,
@@ -84,34 +88,78 @@ def ingest(args: argparse.Namespace) -> None:
         ),
     ]
     started = time.monotonic()
-    runs = [load_source(dataset, url, warehouse) for dataset, url in sources]
+    runs = []
+    for dataset, url in sources:
+        runs.append(load_source(dataset, url, warehouse, connection))
     print_summary(runs, time.monotonic() - started)
-    os.environ["WAREHOUSE"] = str(warehouse.resolve())
+    return runs
 
 
-def transform(args: argparse.Namespace) -> None:
-    """``dbt build`` on the warehouse, once the dbt project exists."""
-    if not (DBT_PROJECT / "dbt_project.yml").exists():
-        log.info("no dbt project yet: skipping dbt build")
-        return
-    warehouse = resolve_setting(args.warehouse, "WAREHOUSE", None, str(DEFAULT_WAREHOUSE))
-    env = {**os.environ, "WAREHOUSE": str(Path(warehouse).resolve())}
+def dbt_command(*arguments: str) -> list[str]:
     # The dbt next to this interpreter: cron and `make` run without the virtualenv activated.
     dbt = Path(sys.executable).with_name("dbt")
-    command = [
+    return [
         str(dbt) if dbt.exists() else "dbt",
-        "build",
+        *arguments,
         "--project-dir",
         str(DBT_PROJECT),
         "--profiles-dir",
         str(DBT_PROJECT),
     ]
-    completed = subprocess.run(command, env=env)
+
+
+def transform(warehouse: Path) -> None:
+    """``dbt build`` on the warehouse, then a check of how fresh its newest events are."""
+    env = {**os.environ, "WAREHOUSE": str(warehouse.resolve())}
+    completed = subprocess.run(dbt_command("build"), env=env)
     if completed.returncode != 0:
         raise RuntimeError(
             f"dbt build failed (exit {completed.returncode}); the failing models and tests "
             "are listed above and in dbt_project/logs/dbt.log"
         )
+    # Stale data warns (exit 0); only a failing freshness query is an error.
+    completed = subprocess.run(dbt_command("source", "freshness"), env=env)
+    if completed.returncode != 0:
+        raise RuntimeError(f"dbt source freshness failed (exit {completed.returncode})")
+
+
+def run(args: argparse.Namespace) -> None:
+    """One scheduled run: the lock, the warehouse, the load, dbt, the run log, the copy."""
+    from pipelines.run_log import finish_run, start_run
+    from pipelines.warehouse import LoadLock, publish, published_path, wait_for_warehouse
+
+    warehouse = warehouse_path(args)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with LoadLock(warehouse, args.lock_wait):
+        connection = wait_for_warehouse(warehouse, args.busy_wait)
+        run_id = start_run(connection, args.command)
+        runs, status, error = [], "failed", None
+        try:
+            if args.command in ("load", "ingest"):
+                runs = ingest(args, warehouse, connection)
+            connection.close()
+            if args.command in ("load", "transform"):
+                # dbt opens the file in its own process: wait until nobody else holds it.
+                wait_for_warehouse(warehouse, args.busy_wait).close()
+                transform(warehouse)
+            status = "succeeded"
+        except BaseException as exc:
+            error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            raise
+        finally:
+            connection.close()  # a no-op after a good ingest; a failed one leaves it open
+            connection = wait_for_warehouse(warehouse, args.busy_wait)
+            try:
+                finish_run(connection, run_id, status, runs, error)
+                connection.execute("CHECKPOINT")
+            finally:
+                connection.close()
+        loaded = any(source_run.tally.files_read for source_run in runs)
+        if loaded or args.command != "ingest" or not published_path(warehouse).exists():
+            log.info("published for analysts: %s", publish(warehouse))
+        else:
+            # A scheduled no-op stays cheap: the analysts' copy already holds this data.
+            log.info("nothing new: %s left as it was", published_path(warehouse))
 
 
 def sample(args: argparse.Namespace) -> None:
@@ -138,9 +186,30 @@ def build_parser() -> argparse.ArgumentParser:
             "--regal-voice-url", help="Regal Voice source folder: path, file://, s3:// or gs://"
         )
         command.add_argument("--segment-url", help="the brand's Segment source folder")
+    commands.add_parser("transform", help="build the dbt models only")
+    for name in ("load", "ingest", "transform"):
+        command = commands.choices[name]
         command.add_argument("--warehouse", help=f"DuckDB file (default {DEFAULT_WAREHOUSE})")
-    command = commands.add_parser("transform", help="build the dbt models only")
-    command.add_argument("--warehouse")
+        for option, variable, default, outcome in [
+            (
+                "--lock-wait",
+                "LOCK_WAIT",
+                0,
+                f"a load already running (then exit {EXIT_ANOTHER_LOAD})",
+            ),
+            (
+                "--busy-wait",
+                "BUSY_WAIT",
+                120,
+                f"another process holding the warehouse file (then exit {EXIT_WAREHOUSE_BUSY})",
+            ),
+        ]:
+            command.add_argument(
+                option,
+                type=float,
+                default=float(os.environ.get(variable) or default),
+                help=f"seconds to wait for {outcome}; default ${variable} or {default}",
+            )
     command = commands.add_parser("sample", help="generate the deterministic sample archive")
     command.add_argument("--output", default=str(SAMPLE_ROOT))
     command.add_argument("--days", type=int, default=7)
@@ -152,10 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     try:
-        if args.command in ("load", "ingest"):
-            ingest(args)
-        if args.command in ("load", "transform"):
-            transform(args)
+        if args.command in ("load", "ingest", "transform"):
+            run(args)
         if args.command == "sample":
             sample(args)
     except KeyboardInterrupt:
@@ -169,5 +236,5 @@ def main(argv: list[str] | None = None) -> int:
             cause = cause.__cause__
         message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         print(f"error: {type(cause).__name__}: {message}", file=sys.stderr)
-        return 1
+        return getattr(exc, "exit_code", 1)
     return 0

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dlt
+import duckdb
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
@@ -43,13 +44,18 @@ def configure_dlt() -> None:
     os.environ.setdefault("LOAD__WORKERS", str(os.cpu_count() or 2))
 
 
-def make_pipeline(dataset: str, warehouse: Path) -> dlt.Pipeline:
+def make_pipeline(
+    dataset: str, warehouse: Path, connection: duckdb.DuckDBPyConnection | None = None
+) -> dlt.Pipeline:
+    """``connection``, when given, is an open connection to ``warehouse`` that the load keeps
+    for its whole run, so no other process can take the file between dlt's steps."""
     configure_dlt()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    target = connection if connection is not None else str(warehouse)
     return dlt.pipeline(
         pipeline_name=f"{dataset}_archive",
         destination=dlt.destinations.duckdb(
-            DuckDbCredentials(str(warehouse), global_config={"memory_limit": LOAD_MEMORY_LIMIT})
+            DuckDbCredentials(target, global_config={"memory_limit": LOAD_MEMORY_LIMIT})
         ),
         dataset_name=dataset,
         pipelines_dir=str(state_dir(warehouse)),
@@ -134,10 +140,12 @@ class SourceRun:
     seconds: float = 0.0
 
 
-def load_source(dataset: str, url: str, warehouse: Path) -> SourceRun:
+def load_source(
+    dataset: str, url: str, warehouse: Path, connection: duckdb.DuckDBPyConnection | None = None
+) -> SourceRun:
     """Load every new file under ``url`` into the ``dataset`` schema of ``warehouse``."""
     started = time.monotonic()
-    pipeline = make_pipeline(dataset, warehouse)
+    pipeline = make_pipeline(dataset, warehouse, connection)
     finished = None
     if pipeline.has_pending_data:
         # A run that died after extracting left packages behind: finish them before new work.

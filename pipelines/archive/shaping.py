@@ -118,6 +118,13 @@ class FileShaper:
             return "NULL::VARCHAR"
         return any_as_text(quote_identifier(source_field), self.types[source_field])
 
+    def newest_received_at(self) -> datetime | None:
+        """When Segment received the file's newest message: what freshness is measured by."""
+        if "receivedAt" not in self.types:
+            return None
+        expr = timestamp_of('"receivedAt"', self.types["receivedAt"])
+        return self.con.sql(f"SELECT max({expr}) FROM {MESSAGES}").fetchall()[0][0]
+
     def common_columns(self) -> list[Column]:
         columns = [Column(column, self.text(field)) for field, column in ID_FIELDS.items()]
         for field, column in TIMESTAMP_FIELDS.items():

@@ -93,7 +93,8 @@ def segment_archive(
                         yield from map(_item, batches.add(table_name, table))
                     read = prepared.read
                     record = pa.Table.from_pylist(
-                        [file_record(prepared.item, read)], schema=FILES_SCHEMA
+                        [file_record(prepared.item, read, prepared.newest_received_at)],
+                        schema=FILES_SCHEMA,
                     )
                     yield from map(_item, batches.add(REJECTED_TABLE, read.rejected_table()))
                     yield from map(_item, batches.add(FILES_TABLE, record))

@@ -30,6 +30,7 @@ FILES_SCHEMA = pa.schema(
         ("rejected_lines", pa.int64()),
         ("status", pa.string()),
         ("read_at", pa.timestamp("us", tz="UTC")),
+        ("newest_received_at", pa.timestamp("us", tz="UTC")),
     ]
 )
 
@@ -55,7 +56,9 @@ def local_copy(item: FileItemDict, work_dir: Path) -> Iterator[Path]:
         target.unlink(missing_ok=True)
 
 
-def file_record(item: FileItemDict, read: FileRead) -> dict:
+def file_record(
+    item: FileItemDict, read: FileRead, newest_received_at: datetime | None = None
+) -> dict:
     modified = item.get("modification_date")
     if isinstance(modified, datetime) and modified.tzinfo is None:
         modified = modified.replace(tzinfo=UTC)
@@ -69,6 +72,7 @@ def file_record(item: FileItemDict, read: FileRead) -> dict:
         "rejected_lines": sum(1 for r in read.rejected if r["line_number"]),
         "status": "salvaged_corrupt_gzip" if read.truncated else "loaded",
         "read_at": datetime.now(UTC),
+        "newest_received_at": newest_received_at,
     }
 
 

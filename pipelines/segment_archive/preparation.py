@@ -34,6 +34,7 @@ class PreparedFile:
     tables: list[tuple[str, pa.Table]] = field(default_factory=list)
     ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
     repeats_within_file: int = 0
+    newest_received_at: datetime | None = None
     seconds: float = 0.0
 
 
@@ -77,6 +78,7 @@ class FilePreparer:
             prepared.repeats_within_file = drop_repeats_within_file(con, id_expr)
             prepared.ids = con.sql(f"SELECT {id_expr} FROM {MESSAGES}").to_arrow_table()[0]
             prepared.tables = list(shaper.tables())
+            prepared.newest_received_at = shaper.newest_received_at()
             con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
         prepared.seconds = time.monotonic() - started
         return prepared

@@ -1,0 +1,80 @@
+"""``ops.load_runs``: one row per load, so analysts can see when the data was last refreshed.
+
+A run is recorded as ``running`` when it starts and given its outcome when it ends; a row
+still ``running`` when the next load takes the lock belongs to a load that died, and is
+marked ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+
+import duckdb
+
+RUN_LOG = "ops.load_runs"
+
+CREATE = f"""
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE TABLE IF NOT EXISTS {RUN_LOG} (
+    run_id VARCHAR PRIMARY KEY,
+    command VARCHAR NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    status VARCHAR NOT NULL,
+    files_read BIGINT,
+    lines_read BIGINT,
+    messages BIGINT,
+    lines_quarantined BIGINT,
+    rows_per_table JSON,
+    error VARCHAR
+)
+"""
+
+
+def start_run(con: duckdb.DuckDBPyConnection, command: str) -> str:
+    """Record a new run (and close out runs that died); its id."""
+    con.execute(CREATE)
+    con.execute(f"UPDATE {RUN_LOG} SET status = 'interrupted' WHERE status = 'running'")
+    run_id = str(uuid.uuid4())
+    con.execute(
+        f"INSERT INTO {RUN_LOG} (run_id, command, started_at, status) "
+        "VALUES (?, ?, now(), 'running')",
+        [run_id, command],
+    )
+    return run_id
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    status: str,
+    source_runs: Iterable = (),
+    error: str | None = None,
+) -> None:
+    """Give the run its outcome and what it loaded (counts only, never payloads)."""
+    source_runs = list(source_runs)
+    rows = {
+        f"{run.dataset}.{table}": count
+        for run in source_runs
+        for table, count in run.rows_per_table.items()
+    }
+
+    def total(field: str) -> int:
+        return sum(getattr(run.tally, field) for run in source_runs)
+
+    con.execute(
+        f"UPDATE {RUN_LOG} SET finished_at = now(), status = ?, files_read = ?, lines_read = ?, "
+        "messages = ?, lines_quarantined = ?, rows_per_table = ?, error = ? WHERE run_id = ?",
+        [
+            status,
+            total("files_read"),
+            total("lines"),
+            total("messages"),
+            total("rejected"),
+            json.dumps(rows),
+            error,
+            run_id,
+        ],
+    )

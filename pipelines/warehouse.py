@@ -1,0 +1,169 @@
+"""Exclusive use of the warehouse file by one load, and a copy of it that analysts can hold.
+
+DuckDB lets one process write a file, and any connection (even read-only) keeps writers out.
+So a load takes a lock file first (two loads never interleave), then opens the warehouse,
+waiting with backoff while another process holds it and naming that process. After a good
+load the warehouse is copied, then renamed into place, as the file analysts open: holding
+the copy never blocks the next load.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger("pipelines.load")
+
+# Exit codes a scheduler can tell apart (sysexits.h): try again later, or free the file.
+EXIT_ANOTHER_LOAD = 75  # EX_TEMPFAIL
+EXIT_WAREHOUSE_BUSY = 73  # EX_CANTCREAT
+
+HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+
+
+class AnotherLoadRunning(RuntimeError):
+    exit_code = EXIT_ANOTHER_LOAD
+
+
+class WarehouseBusy(RuntimeError):
+    exit_code = EXIT_WAREHOUSE_BUSY
+
+
+def lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+def published_path(warehouse: Path) -> Path:
+    """Where analysts read: ``data/warehouse.duckdb`` → ``data/warehouse.analytics.duckdb``."""
+    return warehouse.with_name(f"{warehouse.stem}.analytics{warehouse.suffix}")
+
+
+class LoadLock:
+    """An advisory lock beside the warehouse, released by the kernel if the load dies."""
+
+    def __init__(self, warehouse: Path, wait_seconds: float = 0.0) -> None:
+        self.path = lock_path(warehouse)
+        self.wait_seconds = wait_seconds
+        self._file = None
+
+    def _holder(self) -> str:
+        try:
+            return self.path.read_text().strip() or "unknown"
+        except OSError:
+            return "unknown"
+
+    def __enter__(self) -> LoadLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # held open for the whole load
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    raise AnotherLoadRunning(
+                        f"another load is running ({self._holder()}); this run did nothing. "
+                        f"Lock file: {self.path}"
+                    ) from None
+                time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n")
+        handle.flush()
+        self._file = handle
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._file is not None:
+            self._file.truncate(0)
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def describe_holder(message: str) -> str | None:
+    """``pid N (command line)`` of the process DuckDB names in a lock conflict."""
+    match = HOLDER.search(message)
+    if match is None:
+        return None
+    pid = match["pid"]
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        command = match["program"]
+    command = " ".join(command.split())  # one line, for logs and cron mail
+    if len(command) > 120:
+        command = command[:119] + "…"
+    return f"pid {pid} ({command})"
+
+
+@dataclass
+class Backoff:
+    """Waits of 1, 2, 4 … seconds (at most ``longest``) until ``total`` seconds have passed."""
+
+    total: float
+    first: float = 1.0
+    longest: float = 30.0
+
+    def waits(self) -> list[float]:
+        waits, wait, spent = [], self.first, 0.0
+        while spent < self.total:
+            step = min(wait, self.longest, self.total - spent)
+            waits.append(step)
+            spent += step
+            wait *= 2
+        return waits
+
+
+def wait_for_warehouse(
+    warehouse: Path,
+    wait_seconds: float,
+    attempt: Callable[[], object] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> object:
+    """Run ``attempt`` (by default: open the warehouse read-write) and return what it gives,
+    retrying while another process holds the file; ``WarehouseBusy`` once the wait is over."""
+    attempt = attempt or (lambda: duckdb.connect(str(warehouse)))
+    waits = Backoff(wait_seconds).waits()
+    while True:
+        try:
+            return attempt()
+        except duckdb.IOException as error:
+            holder = describe_holder(str(error))
+            if holder is None:
+                raise
+            if not waits:
+                raise WarehouseBusy(
+                    f"{warehouse} is held by {holder} and was not released within "
+                    f"{wait_seconds:g}s; analysts should open {published_path(warehouse)} "
+                    "instead (README, 'Querying the warehouse')"
+                ) from None
+            wait = waits.pop(0)
+            log.warning("%s is held by %s; retrying in %gs", warehouse, holder, wait)
+            sleep(wait)
+
+
+def publish(warehouse: Path) -> Path:
+    """Copy the warehouse (checkpointed) to the analysts' file, replacing it atomically.
+
+    Analysts with the old copy open keep reading it; their next connection sees this load.
+    """
+    target = published_path(warehouse)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    shutil.copyfile(warehouse, partial)
+    with open(partial, "rb") as copied:
+        os.fsync(copied.fileno())
+    os.replace(partial, target)
+    return target
