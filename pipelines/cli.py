@@ -67,7 +67,9 @@ def warehouse_path(args: argparse.Namespace) -> Path:
     return Path(resolve_setting(args.warehouse, "WAREHOUSE", None, str(DEFAULT_WAREHOUSE)))
 
 
-def ingest(args: argparse.Namespace, warehouse: Path, connection) -> list:
+def ingest(args: argparse.Namespace, warehouse: Path, connection, runs: list) -> None:
+    """Load both sources, appending each one's run to ``runs`` as it ends (a failure in the
+    second source still leaves the first one's counts for the run log)."""
     from pipelines.load import load_source
 
     sources = [
@@ -88,11 +90,9 @@ def ingest(args: argparse.Namespace, warehouse: Path, connection) -> list:
         ),
     ]
     started = time.monotonic()
-    runs = []
     for dataset, url in sources:
         runs.append(load_source(dataset, url, warehouse, connection))
     print_summary(runs, time.monotonic() - started)
-    return runs
 
 
 def dbt_command(*arguments: str) -> list[str]:
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> None:
         runs, status, error = [], "failed", None
         try:
             if args.command in ("load", "ingest"):
-                runs = ingest(args, warehouse, connection)
+                ingest(args, warehouse, connection, runs)
             connection.close()
             if args.command in ("load", "transform"):
                 # dbt opens the file in its own process: wait until nobody else holds it.

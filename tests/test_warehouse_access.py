@@ -198,6 +198,16 @@ def test_each_run_is_recorded_with_its_outcome(tmp_path, source):
     status, files, _, error, ended, _ = runs[1]
     assert (status, files, ended) == ("failed", 0, True)
     assert "no files found under" in error and "no-such-folder" in error
+    # A run that fails on the second source still records what the first one loaded.
+    write_archive_file(source, "1759708800000/b.gz", [message("late")])
+    command = ingest_command(warehouse, source)
+    command[command.index("--segment-url") + 1] = str(tmp_path / "no-such-folder")
+    assert subprocess.run(command, cwd=PROJECT, capture_output=True).returncode == 1
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        last = con.sql(
+            f"SELECT status, files_read, messages FROM {RUN_LOG} ORDER BY started_at DESC LIMIT 1"
+        ).fetchall()[0]
+    assert last == ("failed", 1, 1)
 
 
 def test_a_run_that_died_is_marked_interrupted_by_the_next(tmp_path):
