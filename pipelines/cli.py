@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.settings import (
     DEFAULT_REGAL_VOICE_URL,
@@ -25,6 +26,9 @@ from pipelines.settings import (
     SEGMENT_DATASET,
 )
 from pipelines.warehouse import EXIT_ANOTHER_LOAD, EXIT_WAREHOUSE_BUSY
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 log = logging.getLogger("pipelines.load")
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
@@ -67,7 +71,9 @@ def warehouse_path(args: argparse.Namespace) -> Path:
     return Path(resolve_setting(args.warehouse, "WAREHOUSE", None, str(DEFAULT_WAREHOUSE)))
 
 
-def ingest(args: argparse.Namespace, warehouse: Path, connection, runs: list) -> None:
+def ingest(
+    args: argparse.Namespace, warehouse: Path, connection: DuckDBPyConnection, runs: list
+) -> None:
     """Load both sources, appending each one's run to ``runs`` as it ends (a failure in the
     second source still leaves the first one's counts for the run log)."""
     from pipelines.load import load_source

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,19 +125,13 @@ class Backoff:
         return waits
 
 
-def wait_for_warehouse(
-    warehouse: Path,
-    wait_seconds: float,
-    attempt: Callable[[], object] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> object:
-    """Run ``attempt`` (by default: open the warehouse read-write) and return what it gives,
-    retrying while another process holds the file; ``WarehouseBusy`` once the wait is over."""
-    attempt = attempt or (lambda: duckdb.connect(str(warehouse)))
+def wait_for_warehouse(warehouse: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write, retrying with backoff while another process holds it;
+    ``WarehouseBusy`` once ``wait_seconds`` have passed."""
     waits = Backoff(wait_seconds).waits()
     while True:
         try:
-            return attempt()
+            return duckdb.connect(str(warehouse))
         except duckdb.IOException as error:
             holder = describe_holder(str(error))
             if holder is None:
@@ -147,11 +140,11 @@ def wait_for_warehouse(
                 raise WarehouseBusy(
                     f"{warehouse} is held by {holder} and was not released within "
                     f"{wait_seconds:g}s; analysts should open {published_path(warehouse)} "
-                    "instead (README, 'Querying the warehouse')"
+                    "instead (README, 'Scheduled loads, analysts and other loads')"
                 ) from None
             wait = waits.pop(0)
             log.warning("%s is held by %s; retrying in %gs", warehouse, holder, wait)
-            sleep(wait)
+            time.sleep(wait)
 
 
 def publish(warehouse: Path) -> Path:
