@@ -14,7 +14,7 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.archive.dedup import RunIds
-from pipelines.archive.sql import quote_identifier, quote_literal
+from pipelines.archive.sql import quote_identifier
 from pipelines.segment_archive import segment_archive
 from pipelines.segment_archive.helpers import RunTally
 from pipelines.settings import FILES_TABLE, LOAD_MEMORY_LIMIT, LOAD_TIME_COLUMN
@@ -72,15 +72,14 @@ def loaded_files(pipeline: dlt.Pipeline) -> frozenset[str]:
     return frozenset(row[0] for row in rows or [])
 
 
-def refresh_users(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
-    """Bring ``users`` up to date with the identifies of ``load_ids``; the users refreshed.
+def refresh_users(pipeline: dlt.Pipeline) -> int:
+    """Bring ``users`` up to date with ``identifies``; the number of users refreshed.
 
-    One row per user id, each trait's newest non-null value. Only users named in this run's
-    identifies are recomputed, so the cost follows the run, not the history; the table is
+    One row per user id, each trait's newest non-null value. Only users with identifies
+    loaded after their ``users`` row are recomputed — this run's, or those of a run killed
+    before it got here — so the cost follows the new data, not the history. The table is
     rebuilt whole only when it is missing or identifies gained a trait.
     """
-    if not load_ids:
-        return 0
     schema = pipeline.default_schema
     if "identifies" not in schema.tables:
         return 0
@@ -99,27 +98,30 @@ def refresh_users(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
         f"SELECT user_id AS id, max(received_at) AS received_at, {traits}, "
         f"max({LOAD_TIME_COLUMN}) AS {LOAD_TIME_COLUMN} FROM identifies "
     )
-    loads = ", ".join(quote_literal(load_id) for load_id in load_ids)
-    touched = f"SELECT user_id FROM identifies WHERE _dlt_load_id IN ({loads})"
+    stale = (
+        "SELECT i.user_id FROM identifies AS i LEFT JOIN users AS u ON u.id = i.user_id "
+        f"WHERE i.user_id IS NOT NULL AND (u.id IS NULL OR i.{LOAD_TIME_COLUMN} > "
+        f"u.{LOAD_TIME_COLUMN})"
+    )
     with pipeline.sql_client() as client:
-        client.execute_sql(
-            f"CREATE OR REPLACE TEMP TABLE users_refreshed AS {select} "
-            f"WHERE user_id IN ({touched}) GROUP BY user_id"
-        )
-        refreshed = client.execute_sql("SELECT count(*) FROM users_refreshed")[0][0]
-        wanted = ["id", "received_at", *columns, LOAD_TIME_COLUMN]
         existing = client.execute_sql(
             "SELECT column_name FROM information_schema.columns WHERE "
             "table_schema = current_schema() AND table_name = 'users' ORDER BY ordinal_position"
         )
-        if [row[0] for row in existing] == wanted:
-            client.execute_sql("DELETE FROM users WHERE id IN (SELECT id FROM users_refreshed)")
-            client.execute_sql("INSERT INTO users BY NAME SELECT * FROM users_refreshed")
-        elif refreshed:
+        if [row[0] for row in existing] != ["id", "received_at", *columns, LOAD_TIME_COLUMN]:
             client.execute_sql(
                 f"CREATE OR REPLACE TABLE users AS {select} "
                 "WHERE user_id IS NOT NULL GROUP BY user_id"
             )
+            return client.execute_sql("SELECT count(*) FROM users")[0][0]
+        client.execute_sql(
+            f"CREATE OR REPLACE TEMP TABLE users_refreshed AS {select} "
+            f"WHERE user_id IN ({stale}) GROUP BY user_id"
+        )
+        refreshed = client.execute_sql("SELECT count(*) FROM users_refreshed")[0][0]
+        if refreshed:
+            client.execute_sql("DELETE FROM users WHERE id IN (SELECT id FROM users_refreshed)")
+            client.execute_sql("INSERT INTO users BY NAME SELECT * FROM users_refreshed")
         client.execute_sql("DROP TABLE users_refreshed")
     return refreshed
 
@@ -146,12 +148,11 @@ def load_source(
     """Load every new file under ``url`` into the ``dataset`` schema of ``warehouse``."""
     started = time.monotonic()
     pipeline = make_pipeline(dataset, warehouse, connection)
-    finished = None
     if pipeline.has_pending_data:
         # A run that died after extracting left packages behind: finish them before new work.
         log.info("%s: finishing work left by an interrupted run", dataset)
         pipeline.normalize()
-        finished = pipeline.load()
+        pipeline.load()
     tally = RunTally()
     log.info("%s: reading %s", dataset, url)
     with RunIds() as run_ids:
@@ -159,11 +160,10 @@ def load_source(
             bucket_url=url, already_loaded=loaded_files(pipeline), tally=tally, run_ids=run_ids
         )
         pipeline.extract(source)
-    load_ids = [*(finished.loads_ids if finished else [])]
     normalize = None
     if tally.files_read:
         normalize = pipeline.normalize()
-        load_ids += pipeline.load().loads_ids or []
+        pipeline.load()
     else:
         # Nothing new: the package holds no data, and normalizing and loading it would cost
         # a second of every scheduled no-op run.
@@ -180,6 +180,6 @@ def load_source(
             for table, count in sorted(normalize.row_counts.items())
             if not table.startswith("_dlt")
         }
-    run.users = refresh_users(pipeline, load_ids)
+    run.users = refresh_users(pipeline)
     run.seconds = time.monotonic() - started
     return run

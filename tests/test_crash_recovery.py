@@ -1,0 +1,165 @@
+"""A load SIGKILLed anywhere, then re-run as cron would: the warehouse ends as if never killed.
+
+History: day 1 is loaded; day 2 arrives and its load is killed at one point; day 3 arrives
+and one ``make load`` runs. Every raw table and mart must equal, row for row, an uninterrupted
+load of the same days — so a crash that leaves dlt work pending must not hold back new files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.sample.archive import generate_archive
+from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
+from pipelines.warehouse import published_path
+from tests.kill_at import POINTS
+
+PROJECT = Path(__file__).resolve().parent.parent
+SOURCES = (REGAL_VOICE_SOURCE_ID, BRAND_SOURCE_ID)
+# Columns that say when or from where a row was loaded, not what it holds.
+LOAD_METADATA = {"_dlt_load_id", "_dlt_id", "uuid_ts", "read_at", "file_url"}
+
+
+def day_folders(root: Path) -> list[list[Path]]:
+    """The archive's received-day folders, grouped by day across both sources."""
+    days: dict[str, list[Path]] = {}
+    for source in SOURCES:
+        for folder in sorted((root / "segment-logs" / source).iterdir()):
+            days.setdefault(folder.name, []).append(folder)
+    return [days[name] for name in sorted(days)]
+
+
+def add_days(archive: Path, folders: list[list[Path]], generated: Path) -> None:
+    for day in folders:
+        for folder in day:
+            shutil.copytree(folder, archive / folder.relative_to(generated))
+
+
+def load_command(archive: Path, warehouse: Path) -> list[str]:
+    return [
+        "load",
+        "--regal-voice-url",
+        str(archive / "segment-logs" / REGAL_VOICE_SOURCE_ID),
+        "--segment-url",
+        str(archive / "segment-logs" / BRAND_SOURCE_ID),
+        "--warehouse",
+        str(warehouse),
+    ]
+
+
+def make_load(archive: Path, warehouse: Path) -> subprocess.CompletedProcess:
+    variables = {
+        "REGAL_VOICE_URL": archive / "segment-logs" / REGAL_VOICE_SOURCE_ID,
+        "SEGMENT_URL": archive / "segment-logs" / BRAND_SOURCE_ID,
+        "WAREHOUSE": warehouse,
+    }
+    return subprocess.run(
+        ["make", "--no-print-directory", "load", *(f"{k}={v}" for k, v in variables.items())],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "DEBUG": ""},
+    )
+
+
+def fingerprint(warehouse: Path) -> dict[str, tuple[int, int]]:
+    """Row count and an order-free checksum of every raw table and mart (not the run log)."""
+    prints = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.sql(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE' AND table_schema <> 'ops' "
+            "AND table_schema NOT LIKE '%\\_staging' ESCAPE '\\' "
+            "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\'"
+        ).fetchall()
+        for schema, table in tables:
+            relation = f'"{schema}"."{table}"'
+            columns = [
+                f'"{name}"'
+                for name in con.sql(f"SELECT * FROM {relation} LIMIT 0").columns
+                if name not in LOAD_METADATA
+            ]
+            count, checksum = con.sql(
+                f"SELECT count(*), coalesce(sum(hash({', '.join(columns)})::HUGEINT), 0) "
+                f"FROM {relation}"
+            ).fetchall()[0]
+            prints[f"{schema}.{table}"] = (count, int(checksum))
+    return prints
+
+
+def repeated_ids(warehouse: Path) -> dict[str, int]:
+    """Raw tables holding a message id more than once, with how many extra rows."""
+    repeats = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.sql(
+            "SELECT table_schema, table_name FROM information_schema.columns "
+            "WHERE column_name = 'id' AND table_schema IN ('regal_voice', 'segment')"
+        ).fetchall()
+        for schema, table in tables:
+            extra = con.sql(
+                f'SELECT count(*) - count(DISTINCT id) FROM "{schema}"."{table}"'
+            ).fetchall()[0][0]
+            if extra:
+                repeats[f"{schema}.{table}"] = extra
+    return repeats
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """The generated three days, a warehouse holding day 1, and the uninterrupted result."""
+    generated = tmp_path_factory.mktemp("generated")
+    manifest = generate_archive(generated, days=3, tasks_per_day=25, messages_per_file=60)
+    days = day_folders(generated)
+    assert len(days) >= 3
+    thirds = [days[: len(days) // 3], days[len(days) // 3 : 2 * len(days) // 3]]
+    thirds.append(days[2 * len(days) // 3 :])
+
+    base = tmp_path_factory.mktemp("base")
+    add_days(base / "archive", thirds[0], generated)
+    first = make_load(base / "archive", base / "wh" / "warehouse.duckdb")
+    assert first.returncode == 0, first.stderr[-3000:]
+
+    whole = tmp_path_factory.mktemp("uninterrupted")
+    shutil.copytree(base, whole, dirs_exist_ok=True)
+    add_days(whole / "archive", thirds[1] + thirds[2], generated)
+    finished = make_load(whole / "archive", whole / "wh" / "warehouse.duckdb")
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    expected = fingerprint(whole / "wh" / "warehouse.duckdb")
+    for dataset in ("regal_voice", "segment"):
+        for table, rows in manifest["sources"][dataset]["rows_per_table"].items():
+            assert expected[f"{dataset}.{table}"][0] == rows, table
+    return generated, thirds, base, expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", list(POINTS))
+def test_killed_load_then_one_make_load_equals_an_uninterrupted_load(history, point, tmp_path):
+    generated, thirds, base, expected = history
+    shutil.copytree(base, tmp_path, dirs_exist_ok=True)
+    archive, warehouse = tmp_path / "archive", tmp_path / "wh" / "warehouse.duckdb"
+    add_days(archive, thirds[1], generated)
+
+    killed = subprocess.run(
+        [sys.executable, "-m", "tests.kill_at", point, *load_command(archive, warehouse)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        start_new_session=True,
+    )
+    assert killed.returncode == -9, f"{point} was never reached:\n{killed.stderr[-3000:]}"
+
+    add_days(archive, thirds[2], generated)
+    rerun = make_load(archive, warehouse)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert repeated_ids(warehouse) == {}
+    assert fingerprint(warehouse) == expected
+    assert fingerprint(published_path(warehouse)) == expected
