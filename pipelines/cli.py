@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.errors import EXIT_ANOTHER_LOAD, EXIT_WAREHOUSE_BUSY, one_line, root_cause
 from pipelines.settings import (
     DEFAULT_REGAL_VOICE_URL,
     DEFAULT_SEGMENT_URL,
@@ -25,7 +26,6 @@ from pipelines.settings import (
     SAMPLE_ROOT,
     SEGMENT_DATASET,
 )
-from pipelines.warehouse import EXIT_ANOTHER_LOAD, EXIT_WAREHOUSE_BUSY
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -57,7 +57,8 @@ def print_summary(runs, seconds: float) -> None:
         tally = run.tally
         out.write(
             f"  {run.dataset}: {tally.files_read} new files read ({tally.listed} listed, "
-            f"{len(tally.skipped)} not archive files), {tally.lines} lines, "
+            f"{len(tally.skipped)} not archive files, {len(tally.vanished)} gone when read), "
+            f"{tally.lines} lines, "
             f"{tally.messages} messages, {tally.rejected} lines quarantined, {run.seconds:.1f}s\n"
         )
         for table, rows in run.rows_per_table.items():
@@ -76,6 +77,7 @@ def ingest(
 ) -> None:
     """Load both sources, appending each one's run to ``runs`` as it ends (a failure in the
     second source still leaves the first one's counts for the run log)."""
+    from pipelines.errors import SourceUnreadable
     from pipelines.load import load_source
 
     sources = [
@@ -99,6 +101,13 @@ def ingest(
     for dataset, url in sources:
         runs.append(load_source(dataset, url, warehouse, connection))
     print_summary(runs, time.monotonic() - started)
+    vanished = [name for source_run in runs for name in source_run.tally.vanished]
+    if vanished:
+        raise SourceUnreadable(
+            f"{len(vanished)} file(s) gone between listing and reading "
+            f"({', '.join(vanished[:3])}); "
+            "everything else is loaded, and the next run reads them if they are listed again"
+        )
 
 
 def dbt_command(*arguments: str) -> list[str]:
@@ -150,7 +159,7 @@ def run(args: argparse.Namespace) -> None:
                 transform(warehouse)
             status = "succeeded"
         except BaseException as exc:
-            error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            error = one_line(exc)
             raise
         finally:
             connection.close()  # a no-op after a good ingest; a failed one leaves it open
@@ -237,10 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one line for cron mail; the traceback only when asked for
         if os.environ.get("DEBUG"):
             raise
-        cause = exc
-        while cause.__cause__ is not None:
-            cause = cause.__cause__
-        message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-        print(f"error: {type(cause).__name__}: {message}", file=sys.stderr)
+        # Our own failures already say what and where; others by their root cause.
+        known = hasattr(exc, "exit_code")
+        print(f"error: {one_line(exc if known else root_cause(exc))}", file=sys.stderr)
         return getattr(exc, "exit_code", 1)
     return 0

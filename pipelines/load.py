@@ -15,6 +15,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.archive.dedup import RunIds
 from pipelines.archive.sql import quote_identifier
+from pipelines.errors import SourceEmpty, SourceUnreadable, is_source_trouble, one_line, root_cause
 from pipelines.segment_archive import segment_archive
 from pipelines.segment_archive.helpers import RunTally
 from pipelines.settings import FILES_TABLE, LOAD_MEMORY_LIMIT, LOAD_TIME_COLUMN
@@ -80,6 +81,8 @@ def refresh_users(pipeline: dlt.Pipeline) -> int:
     before it got here — so the cost follows the new data, not the history. The table is
     rebuilt whole only when it is missing or identifies gained a trait.
     """
+    if pipeline.default_schema_name is None:  # nothing extracted yet with this state folder
+        return 0
     schema = pipeline.default_schema
     if "identifies" not in schema.tables:
         return 0
@@ -126,10 +129,6 @@ def refresh_users(pipeline: dlt.Pipeline) -> int:
     return refreshed
 
 
-class SourceEmpty(RuntimeError):
-    """The source folder lists no files: a wrong URL or credentials, never a quiet success."""
-
-
 @dataclass
 class SourceRun:
     """What one source's run did, for the closing summary."""
@@ -159,7 +158,14 @@ def load_source(
         source = segment_archive(
             bucket_url=url, already_loaded=loaded_files(pipeline), tally=tally, run_ids=run_ids
         )
-        pipeline.extract(source)
+        try:
+            pipeline.extract(source)
+        except Exception as exc:
+            if not is_source_trouble(root_cause(exc)):
+                raise
+            raise SourceUnreadable(
+                f"{dataset}: reading {url} failed: {one_line(root_cause(exc))}"
+            ) from exc
     normalize = None
     if tally.files_read:
         normalize = pipeline.normalize()
@@ -172,6 +178,13 @@ def load_source(
         raise SourceEmpty(
             f"{dataset}: no files found under {url} — check the URL, that it points at "
             "segment-logs/<source-id>, and the credentials"
+        )
+    if tally.vanished:
+        log.warning(
+            "%s: %d listed files were gone when read (e.g. %s); the rest is loaded",
+            dataset,
+            len(tally.vanished),
+            tally.vanished[0],
         )
     run = SourceRun(dataset=dataset, url=url, tally=tally)
     if normalize is not None:

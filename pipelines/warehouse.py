@@ -20,21 +20,11 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.errors import AnotherLoadRunning, WarehouseBusy
+
 log = logging.getLogger("pipelines.load")
 
-# Exit codes a scheduler can tell apart (sysexits.h): try again later, or free the file.
-EXIT_ANOTHER_LOAD = 75  # EX_TEMPFAIL
-EXIT_WAREHOUSE_BUSY = 73  # EX_CANTCREAT
-
 HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
-
-
-class AnotherLoadRunning(RuntimeError):
-    exit_code = EXIT_ANOTHER_LOAD
-
-
-class WarehouseBusy(RuntimeError):
-    exit_code = EXIT_WAREHOUSE_BUSY
 
 
 def lock_path(warehouse: Path) -> Path:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -75,3 +82,61 @@ class Warehouse:
 @pytest.fixture
 def warehouse(tmp_path) -> Warehouse:
     return Warehouse(tmp_path / "wh" / "warehouse.duckdb")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def moto_server(**env: str) -> Iterator[str]:
+    """A real S3 endpoint on 127.0.0.1 (moto's server, ``env`` added to its environment)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def use_s3(monkeypatch, endpoint: str, key: str = "testing", secret: str = "testing") -> None:
+    """Point boto3 and the archive source at ``endpoint`` with these credentials."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "SOURCES__SEGMENT_ARCHIVE__CREDENTIALS__AWS_ACCESS_KEY_ID": key,
+        "SOURCES__SEGMENT_ARCHIVE__CREDENTIALS__AWS_SECRET_ACCESS_KEY": secret,
+        "SOURCES__SEGMENT_ARCHIVE__CREDENTIALS__ENDPOINT_URL": endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def upload(endpoint: str, bucket: str, root: Path) -> int:
+    """Copy the archive under ``root`` into ``bucket`` as Segment stores it; the calls made."""
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket=bucket)
+    calls = 1
+    for path in root.rglob("*"):
+        if path.is_file() and path.name != "manifest.json":
+            extra = {"ContentEncoding": "gzip"} if path.suffix == ".gz" else {}
+            s3.upload_file(str(path), bucket, str(path.relative_to(root)), ExtraArgs=extra)
+            calls += 1
+    return calls

@@ -1,60 +1,15 @@
 """Reading the archive from S3: a real moto server on 127.0.0.1, objects stored gzip-encoded."""
 
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import boto3
 import pytest
 
-from tests.conftest import source_url
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import moto_server, source_url, upload, use_s3
 
 
 @pytest.fixture
 def s3_endpoint(monkeypatch):
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "SOURCES__SEGMENT_ARCHIVE__CREDENTIALS__AWS_ACCESS_KEY_ID": "testing",
-        "SOURCES__SEGMENT_ARCHIVE__CREDENTIALS__AWS_SECRET_ACCESS_KEY": "testing",
-        "SOURCES__SEGMENT_ARCHIVE__CREDENTIALS__ENDPOINT_URL": endpoint,
-    }.items():
-        monkeypatch.setenv(key, value)
-    yield endpoint
-    server.terminate()
-    server.wait(timeout=10)
-
-
-def upload(endpoint: str, bucket: str, root: Path) -> None:
-    s3 = boto3.client("s3", endpoint_url=endpoint)
-    s3.create_bucket(Bucket=bucket)
-    for path in root.rglob("*"):
-        if path.is_file() and path.name != "manifest.json":
-            extra = {"ContentEncoding": "gzip"} if path.suffix == ".gz" else {}
-            s3.upload_file(str(path), bucket, str(path.relative_to(root)), ExtraArgs=extra)
+    with moto_server() as endpoint:
+        use_s3(monkeypatch, endpoint)
+        yield endpoint
 
 
 def test_loads_from_s3_like_from_disk(sample_archive, warehouse, s3_endpoint, tmp_path):

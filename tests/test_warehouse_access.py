@@ -15,10 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.errors import EXIT_ANOTHER_LOAD, EXIT_SOURCE_EMPTY, EXIT_WAREHOUSE_BUSY
 from pipelines.run_log import RUN_LOG, finish_run, start_run
 from pipelines.warehouse import (
-    EXIT_ANOTHER_LOAD,
-    EXIT_WAREHOUSE_BUSY,
     Backoff,
     lock_path,
     published_path,
@@ -186,7 +185,7 @@ def test_analysts_on_the_published_copy_never_block_a_load(tmp_path, source):
 def test_each_run_is_recorded_with_its_outcome(tmp_path, source):
     warehouse = tmp_path / "warehouse.duckdb"
     assert ingest(warehouse, source).returncode == 0
-    assert ingest(warehouse, tmp_path / "no-such-folder").returncode == 1
+    assert ingest(warehouse, tmp_path / "no-such-folder").returncode == EXIT_SOURCE_EMPTY
     with duckdb.connect(str(warehouse), read_only=True) as con:
         runs = con.sql(
             "SELECT status, files_read, messages, error, finished_at >= started_at, "
@@ -202,7 +201,7 @@ def test_each_run_is_recorded_with_its_outcome(tmp_path, source):
     write_archive_file(source, "1759708800000/b.gz", [message("late")])
     command = ingest_command(warehouse, source)
     command[command.index("--segment-url") + 1] = str(tmp_path / "no-such-folder")
-    assert subprocess.run(command, cwd=PROJECT, capture_output=True).returncode == 1
+    assert subprocess.run(command, cwd=PROJECT, capture_output=True).returncode == EXIT_SOURCE_EMPTY
     with duckdb.connect(str(warehouse), read_only=True) as con:
         last = con.sql(
             f"SELECT status, files_read, messages FROM {RUN_LOG} ORDER BY started_at DESC LIMIT 1"

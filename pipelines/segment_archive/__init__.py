@@ -85,6 +85,10 @@ def segment_archive(
             preparer = FilePreparer(Path(work), workers, duckdb_memory_limit)
             try:
                 for prepared in preparer.map(new_files(items)):
+                    if prepared.vanished:
+                        # No file record: the next run reads it if it is listed again.
+                        tally.vanished.append(prepared.item["relative_path"])
+                        continue
                     repeated = run_ids.take(prepared.ids)
                     rows = 0
                     for table_name, table in prepared.tables:

@@ -88,6 +88,7 @@ class RunTally:
     rows_shaped: int = 0
     repeated: int = 0
     skipped: list[str] = field(default_factory=list)
+    vanished: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
     def file_done(

@@ -36,6 +36,7 @@ class PreparedFile:
     repeats_within_file: int = 0
     newest_received_at: datetime | None = None
     seconds: float = 0.0
+    vanished: bool = False  # listed, but gone when read
 
 
 class FilePreparer:
@@ -69,8 +70,11 @@ class FilePreparer:
     def prepare(self, item: FileItemDict) -> PreparedFile:
         started = time.monotonic()
         con, scratch = self._worker_state()
-        with local_copy(item, scratch) as path:
-            read = read_archive_file(con, path, item["relative_path"], scratch)
+        try:
+            with local_copy(item, scratch) as path:
+                read = read_archive_file(con, path, item["relative_path"], scratch)
+        except FileNotFoundError:
+            return PreparedFile(item, FileRead(), vanished=True)
         prepared = PreparedFile(item, read)
         if read.messages:
             shaper = FileShaper(con, datetime.now(UTC))
