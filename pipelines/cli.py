@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.errors import EXIT_ANOTHER_LOAD, EXIT_WAREHOUSE_BUSY, one_line, root_cause
+from pipelines.errors import EXIT_ANOTHER_LOAD, EXIT_WAREHOUSE_BUSY, describe
 from pipelines.settings import (
     DEFAULT_REGAL_VOICE_URL,
     DEFAULT_SEGMENT_URL,
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> None:
                 transform(warehouse)
             status = "succeeded"
         except BaseException as exc:
-            error = one_line(exc)
+            error = describe(exc)
             raise
         finally:
             connection.close()  # a no-op after a good ingest; a failed one leaves it open
@@ -246,8 +246,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one line for cron mail; the traceback only when asked for
         if os.environ.get("DEBUG"):
             raise
-        # Our own failures already say what and where; others by their root cause.
-        known = hasattr(exc, "exit_code")
-        print(f"error: {one_line(exc if known else root_cause(exc))}", file=sys.stderr)
+        print(f"error: {describe(exc)}", file=sys.stderr)
         return getattr(exc, "exit_code", 1)
     return 0

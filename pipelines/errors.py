@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+QUOTED_VALUE = re.compile(r"'[^']*'")
+
 # Exit codes a scheduler can tell apart (sysexits.h); any other failure exits 1.
 EXIT_SOURCE_EMPTY = 66  # EX_NOINPUT: the source folder lists nothing
 EXIT_WAREHOUSE_BUSY = 73  # EX_CANTCREAT: another process holds the warehouse file
@@ -48,3 +52,15 @@ def root_cause(exc: BaseException) -> BaseException:
 def one_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+
+
+def describe(exc: BaseException) -> str:
+    """The one line a failure is reported by, in cron mail and the run log.
+
+    Ours say what and where as written. Anything else speaks through its root cause, with
+    quoted values masked: a DuckDB conversion error quotes the value it could not convert,
+    and logs never carry payloads.
+    """
+    if hasattr(exc, "exit_code"):
+        return one_line(exc)
+    return QUOTED_VALUE.sub("'…'", one_line(root_cause(exc)))

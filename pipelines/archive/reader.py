@@ -7,6 +7,7 @@ numbered lines so each bad line can be quarantined with its reason and raw text.
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,6 +192,56 @@ def _split_lines(path: Path, read: FileRead) -> list[bytes]:
     return lines
 
 
+# The reader's words for lines it refuses, and the reason each is quarantined under.
+REFUSALS = {"duplicate key": "duplicate_key", "maximum recursion depth": "nested_too_deep"}
+WHERE_IN_SCRATCH_FILE = re.compile(r' in file "[^"]*", in line \d+:')
+
+
+def refusal_reason(detail: str) -> str:
+    matches = (reason for words, reason in REFUSALS.items() if words in detail)
+    return next(matches, "unreadable_json")
+
+
+def _try_loading(
+    con: duckdb.DuckDBPyConnection, lines: list[bytes], numbers: list[int], work_dir: Path
+) -> str | None:
+    """Load lines ``numbers`` as the messages table; the reader's error, or None."""
+    cleaned = work_dir / "valid-lines.ndjson"
+    cleaned.write_bytes(b"\n".join(lines[n - 1] for n in numbers) + b"\n")
+    try:
+        _load_messages(con, cleaned, "none")
+    except duckdb.Error as exc:
+        con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+        # The scratch file's name and line number would only mislead: the line is known.
+        return WHERE_IN_SCRATCH_FILE.sub(":", str(exc).splitlines()[0])[:500]
+    finally:
+        cleaned.unlink(missing_ok=True)
+    return None
+
+
+def _refused_lines(
+    con: duckdb.DuckDBPyConnection, lines: list[bytes], numbers: list[int], work_dir: Path
+) -> dict[int, str]:
+    """Valid JSON lines the reader still refuses (nesting beyond its depth limit…), line →
+    error, leaving the others loaded as the messages table.
+
+    Halving isolates the refused lines, so one of them costs about two reads of the file
+    instead of quarantining all its neighbours.
+    """
+    if not numbers or (error := _try_loading(con, lines, numbers, work_dir)) is None:
+        return {}
+    if len(numbers) == 1:
+        return {numbers[0]: error}
+    middle = len(numbers) // 2
+    refused = _refused_lines(con, lines, numbers[:middle], work_dir)
+    refused |= _refused_lines(con, lines, numbers[middle:], work_dir)
+    accepted = [n for n in numbers if n not in refused]
+    if accepted and (error := _try_loading(con, lines, accepted, work_dir)) is not None:
+        # The halves load apart but not together: keep every line, with the reader's reason.
+        return {n: error for n in numbers}
+    return refused
+
+
 def _slow_path(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path, read: FileRead):
     lines = _split_lines(path, read)
     bad = {number: (reason, None) for number, reason in _json_level_rejects(con, lines).items()}
@@ -198,18 +249,9 @@ def _slow_path(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path, read:
         # The last line of a truncated file is cut, even where the cut happens to parse.
         bad[len(lines)] = ("truncated_line", "the file ends inside or right after this line")
     good = [n for n, line in enumerate(lines, 1) if n not in bad and line.strip()]
-    if good:
-        cleaned = work_dir / "valid-lines.ndjson"
-        cleaned.write_bytes(b"\n".join(lines[n - 1] for n in good) + b"\n")
-        try:
-            _load_messages(con, cleaned, "none")
-        except duckdb.Error as exc:  # valid JSON that the reader still refuses: keep it all
-            detail = str(exc).splitlines()[0][:500]
-            bad.update({n: ("unreadable_json", detail) for n in good})
-            good = []
-            con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
-        finally:
-            cleaned.unlink(missing_ok=True)
+    refused = _refused_lines(con, lines, good, work_dir)
+    bad.update({n: (refusal_reason(detail), detail) for n, detail in refused.items()})
+    good = [n for n in good if n not in refused]
     if good:
         numbers = pa.table({"_line_number": pa.array(good, pa.int64())})
         con.register("line_numbers", numbers)

@@ -169,14 +169,19 @@ class FileShaper:
         # Objects mixed with other values (or only empty objects): type the objects' keys
         # from their combined structure, and keep any non-object payload whole as JSON text.
         objects = f"json_type({expr}) = 'OBJECT'"
-        structure = self.con.sql(
-            f"SELECT json_group_structure({expr}) FROM {MESSAGES} WHERE {where} AND {objects}"
-        ).fetchall()[0][0]
         columns = []
-        if structure and str(structure).startswith("{") and structure != "{}":
-            typed = f"json_transform({expr}, {quote_literal(str(structure))})"
-            typed_type = self.con.sql(f"SELECT {typed} FROM {MESSAGES} LIMIT 0").types[0]
-            columns = leaf_columns(f"(CASE WHEN {objects} THEN {typed} END)", typed_type, "")
+        try:
+            structure = self.con.sql(
+                f"SELECT json_group_structure({expr}) FROM {MESSAGES} WHERE {where} AND {objects}"
+            ).fetchall()[0][0]
+            if structure and str(structure).startswith("{") and structure != "{}":
+                typed = f"json_transform({expr}, {quote_literal(str(structure))})"
+                typed_type = self.con.sql(f"SELECT {typed} FROM {MESSAGES} LIMIT 0").types[0]
+                columns = leaf_columns(f"(CASE WHEN {objects} THEN {typed} END)", typed_type, "")
+        except duckdb.Error:
+            # Keys DuckDB cannot type (an empty key, at any depth): the payload stays whole,
+            # as JSON text in one column, rather than losing a value.
+            return [Column(payload, any_as_text(expr, payload_type))]
         not_object = f"(CASE WHEN NOT {objects} THEN {any_as_text(expr, payload_type)} END)"
         return [*columns, Column(payload, not_object)]
 

@@ -1,0 +1,261 @@
+"""Generated archives of good and bad lines through the real loader: never a crash, every line
+either lands exactly once or is quarantined with its raw text, and no value is dropped.
+
+Each line is generated with what must become of it: ``lands`` (a well-formed message),
+``quarantined`` (not JSON, not an object, no id, no type, a bad timestamp, a duplicate key…)
+or ``either`` (envelope fields of odd types, extreme nesting), where only "exactly one of the
+two" is the rule. Every landed message carries witness values that must appear in its row.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipelines.load import load_source
+
+TIMESTAMP = "2026-10-05T10:00:00.000Z"
+PAYLOAD = {"track": "properties", "page": "properties", "identify": "traits"}
+TABLE = {"page": "pages", "identify": "identifies"}
+
+# Names and keys as senders write them: any Unicode, control characters included.
+names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+event_names = names.filter(lambda name: name.strip()) | st.sampled_from(
+    ["call.completed", "sms.sent", "Order Completed", "task.reservation.accepted"]
+)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | names
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(names, inner, max_size=3),
+    max_leaves=8,
+)
+odd_envelope_values = st.one_of(
+    st.integers(1, 10**6), st.booleans(), st.lists(scalars, max_size=2), st.just({"a": 1})
+)
+
+
+@dataclass
+class Line:
+    text: str
+    fate: str  # lands | quarantined | either
+    message_id: str | None = None  # the id it lands under, when it can land
+    kind: str = "track"
+    witnesses: list[str] = field(default_factory=list)
+
+
+def drifting_amount(number: int, file_index: int) -> tuple[object, str]:
+    """The same property as int, string, object and array in successive files."""
+    token = f"amt{number}x"
+    shapes = [number * 1000 + 7, token, {"value": token}, [token]]
+    value = shapes[file_index % 4]
+    return value, str(value) if isinstance(value, int) else token
+
+
+@st.composite
+def good_message(draw, number: int, file_index: int) -> Line:
+    kind = draw(st.sampled_from(["track", "track", "identify", "page"]))
+    message_id = f"m{number}"
+    payload = draw(st.dictionaries(names, values, max_size=4))
+    witness_key, witness = draw(names), f"wit{number}x"
+    payload[witness_key] = witness
+    witnesses = [witness]
+    if witness_key != "amount":
+        payload["amount"], amount_token = drifting_amount(number, file_index)
+        witnesses.append(amount_token)
+    message = {
+        "messageId": message_id,
+        "type": kind,
+        "userId": f"user{number % 5}",
+        "timestamp": TIMESTAMP,
+        "receivedAt": TIMESTAMP,
+        PAYLOAD[kind]: payload,
+    }
+    if kind == "track":
+        message["event"] = draw(event_names)
+    return Line(json.dumps(message), "lands", message_id, kind, witnesses)
+
+
+def envelope(number: int, **fields) -> dict:
+    message = {
+        "messageId": f"m{number}",
+        "type": "track",
+        "event": "call.completed",
+        "timestamp": TIMESTAMP,
+    }
+    message.update(fields)
+    return {key: value for key, value in message.items() if value is not DROP}
+
+
+DROP = object()
+
+
+@st.composite
+def bad_line(draw, number: int) -> Line:
+    choice = draw(st.integers(0, 10))
+    if choice == 0:  # cut short
+        text = json.dumps(envelope(number, properties={"note": "x" * 20}))
+        return Line(text[: draw(st.integers(1, len(text) - 1))], "quarantined")
+    if choice == 1:  # not JSON
+        junk = draw(names.filter(lambda s: "\n" not in s and "\r" not in s))
+        return Line("not json " + junk, "quarantined")
+    if choice == 2:  # JSON, not an object
+        return Line(json.dumps(draw(st.lists(scalars, max_size=3) | scalars)), "quarantined")
+    if choice == 3:
+        return Line(json.dumps(envelope(number, messageId=DROP)), "quarantined")
+    if choice == 4:
+        blank = draw(st.sampled_from(["", "   "]))
+        return Line(json.dumps(envelope(number, messageId=blank)), "quarantined")
+    if choice == 5:
+        kind = draw(st.sampled_from([DROP, "", "shout"]))
+        return Line(json.dumps(envelope(number, type=kind)), "quarantined")
+    if choice == 6:
+        return Line(json.dumps(envelope(number, event=DROP)), "quarantined")
+    if choice == 7:
+        when = draw(st.sampled_from(["yesterday", "2026-13-45T99:00:00Z", "noon"]))
+        return Line(json.dumps(envelope(number, timestamp=when)), "quarantined")
+    if choice == 8:  # a duplicate key: one of its values would be lost if it loaded
+        text = json.dumps(envelope(number, properties={"a": 1}))
+        return Line(text.replace('{"a": 1}', '{"a": 1, "a": 2}'), "quarantined")
+    if choice == 9:  # envelope fields of unusual types
+        name = draw(st.sampled_from(["messageId", "type", "event", "timestamp", "userId"]))
+        value = draw(odd_envelope_values)
+        scalar_id = name == "messageId" and isinstance(value, int) and not isinstance(value, bool)
+        message_id = str(value) if scalar_id else f"m{number}"
+        text = json.dumps(envelope(number, **{name: value}))
+        return Line(text, "either", message_id if name != "messageId" or scalar_id else None)
+    depth = draw(st.integers(20, 200))  # deep nesting
+    nested: object = "bottom"
+    for _ in range(depth):
+        nested = {"k": nested}
+    return Line(json.dumps(envelope(number, properties={"deep": nested})), "either", f"m{number}")
+
+
+@dataclass
+class ArchiveFile:
+    name: str
+    lines: list[Line]
+    packing: str  # gzip | plain | empty | corrupt
+
+    def content(self) -> bytes:
+        body = "".join(line.text + "\n" for line in self.lines).encode()
+        if self.packing == "plain":
+            return body
+        if self.packing == "empty":
+            return b""
+        packed = gzip.compress(body)
+        return packed[: len(packed) // 2] if self.packing == "corrupt" else packed
+
+
+@st.composite
+def archives(draw) -> list[ArchiveFile]:
+    files, number = [], 0
+    for file_index in range(draw(st.integers(1, 4))):
+        lines = []
+        for _ in range(draw(st.integers(0, 8))):
+            number += 1
+            good = draw(st.booleans())
+            lines.append(draw(good_message(number, file_index) if good else bad_line(number)))
+        packing = draw(st.sampled_from(["gzip", "gzip", "plain", "empty", "corrupt"]))
+        files.append(ArchiveFile(f"1759622400000/file-{file_index}.gz", lines, packing))
+    return files
+
+
+def landed_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """Message id → (table, row as JSON text) for every row of every message table."""
+    rows: dict[str, list[tuple[str, str]]] = {}
+    tables = con.sql(
+        "SELECT DISTINCT table_name FROM information_schema.columns "
+        "WHERE table_schema = 'regal_voice' AND column_name = 'id' AND table_name <> 'users'"
+    ).fetchall()
+    for (table,) in tables:
+        quoted = '"' + table.replace('"', '""') + '"'
+        for message_id, row in con.sql(
+            f"SELECT id, to_json(t)::VARCHAR FROM regal_voice.{quoted} AS t"
+        ).fetchall():
+            rows.setdefault(message_id, []).append((table, row))
+    return rows
+
+
+def check_lands_once(line: Line, rows: list[tuple[str, str]]) -> None:
+    tables = sorted(table for table, _ in rows)
+    if line.kind == "track":
+        assert len(tables) == 2 and "tracks" in tables, (line.text, tables)
+    else:
+        assert tables == [TABLE[line.kind]], (line.text, tables)
+    row = next(row for table, row in rows if table != "tracks")
+    for witness in line.witnesses:
+        assert witness in row, (witness, line.text, row)
+
+
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),  # more for a deeper search
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(archives())
+def test_fuzzed_archive_every_line_lands_once_or_is_quarantined(files):
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / "segment-logs" / "source"
+        for archive_file in files:
+            path = source / archive_file.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(archive_file.content())
+        warehouse = Path(work) / "warehouse.duckdb"
+        run = load_source("regal_voice", str(source), warehouse)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            recorded = dict(
+                con.sql(
+                    "SELECT file_name, lines_read - messages - rejected_lines "
+                    "FROM regal_voice._archive_files"
+                ).fetchall()
+            )
+            quarantined = {
+                (file_name, number): raw
+                for file_name, number, raw in con.sql(
+                    "SELECT file_name, line_number, raw_line FROM regal_voice._rejected_lines "
+                    "WHERE line_number > 0"
+                ).fetchall()
+            }
+            landed = landed_rows(con)
+
+    assert recorded == dict.fromkeys((f.name for f in files), 0)  # every file, nothing unsaid
+    assert run.tally.messages + len(quarantined) == run.tally.lines
+    landed_lines = 0
+    for archive_file in files:
+        if archive_file.packing in ("empty", "corrupt"):
+            continue  # what a corrupt file still yields is checked by the count above
+        for number, line in enumerate(archive_file.lines, 1):
+            held = quarantined.get((archive_file.name, number))
+            rows = landed.get(line.message_id, []) if line.message_id else []
+            if line.fate == "lands" or (line.fate == "either" and held is None):
+                assert held is None, (line.text, held)
+                check_lands_once(line, rows)
+                landed_lines += 1
+            else:
+                assert held == line.text and rows == [], (line.text, held, rows)
+    if all(f.packing not in ("empty", "corrupt") for f in files):
+        assert landed_lines == run.tally.messages
+
+
+def test_a_10_mb_line_lands_whole(tmp_path, warehouse):
+    transcript = "word " * 2_000_000
+    line = envelope(1, properties={"transcript": transcript})
+    path = tmp_path / "segment-logs" / "s" / "1759622400000" / "big.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress((json.dumps(line) + "\n").encode()))
+    warehouse.load(path.parent.parent)
+    length = warehouse.scalar("SELECT length(transcript) FROM regal_voice.call_completed")
+    assert length == len(transcript)
