@@ -21,6 +21,8 @@ from pipelines.load import load_source
 from pipelines.sample.archive import generate_archive
 from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
 
+PROJECT = Path(__file__).resolve().parent.parent
+
 # Property tests check behaviour, not speed: a first call that warms up pyarrow on a busy CI
 # machine took 305 ms and failed hypothesis's 200 ms deadline. Timing lives in `make bench`.
 settings.register_profile("behaviour", deadline=None)
@@ -140,3 +142,43 @@ def upload(endpoint: str, bucket: str, root: Path) -> int:
             s3.upload_file(str(path), bucket, str(path.relative_to(root)), ExtraArgs=extra)
             calls += 1
     return calls
+
+
+def ingest_command(warehouse: Path, source: Path, *options: str) -> list[str]:
+    """``python -m pipelines ingest`` for one small source (the brand's is the same folder)."""
+    return [
+        sys.executable,
+        "-m",
+        "pipelines",
+        "ingest",
+        "--regal-voice-url",
+        str(source),
+        "--segment-url",
+        str(source),
+        "--warehouse",
+        str(warehouse),
+        *options,
+    ]
+
+
+def ingest(warehouse: Path, source: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ingest_command(warehouse, source, *options),
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DEBUG": ""},
+    )
+
+
+def make(target: str, **variables) -> subprocess.CompletedProcess:
+    arguments = [f"{name}={value}" for name, value in variables.items()]
+    return subprocess.run(
+        ["make", "--no-print-directory", target, *arguments],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "DEBUG": ""},
+    )

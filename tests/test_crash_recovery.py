@@ -7,7 +7,6 @@ load of the same days — so a crash that leaves dlt work pending must not hold 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -19,9 +18,9 @@ import pytest
 from pipelines.sample.archive import generate_archive
 from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
 from pipelines.warehouse import published_path
+from tests.conftest import PROJECT, make
 from tests.kill_at import POINTS
 
-PROJECT = Path(__file__).resolve().parent.parent
 SOURCES = (REGAL_VOICE_SOURCE_ID, BRAND_SOURCE_ID)
 # Columns that say when or from where a row was loaded, not what it holds.
 LOAD_METADATA = {"_dlt_load_id", "_dlt_id", "uuid_ts", "read_at", "file_url"}
@@ -55,18 +54,11 @@ def load_command(archive: Path, warehouse: Path) -> list[str]:
 
 
 def make_load(archive: Path, warehouse: Path) -> subprocess.CompletedProcess:
-    variables = {
-        "REGAL_VOICE_URL": archive / "segment-logs" / REGAL_VOICE_SOURCE_ID,
-        "SEGMENT_URL": archive / "segment-logs" / BRAND_SOURCE_ID,
-        "WAREHOUSE": warehouse,
-    }
-    return subprocess.run(
-        ["make", "--no-print-directory", "load", *(f"{k}={v}" for k, v in variables.items())],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "DEBUG": ""},
+    return make(
+        "load",
+        REGAL_VOICE_URL=archive / "segment-logs" / REGAL_VOICE_SOURCE_ID,
+        SEGMENT_URL=archive / "segment-logs" / BRAND_SOURCE_ID,
+        WAREHOUSE=warehouse,
     )
 
 

@@ -1,27 +1,9 @@
 """``make ingest``/``make load`` as cron runs them: variables, summary, exit codes."""
 
-import os
-import subprocess
-from pathlib import Path
-
 import duckdb
 import pytest
 
-from tests.conftest import source_url
-
-PROJECT = Path(__file__).resolve().parent.parent
-
-
-def make(target: str, **variables) -> subprocess.CompletedProcess:
-    arguments = [f"{name}={value}" for name, value in variables.items()]
-    return subprocess.run(
-        ["make", "--no-print-directory", target, *arguments],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "DEBUG": ""},
-    )
+from tests.conftest import make, source_url
 
 
 @pytest.mark.slow

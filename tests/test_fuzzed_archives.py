@@ -43,6 +43,21 @@ values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(names, inner, max_size=3),
     max_leaves=8,
 )
+ENVELOPE_FIELDS = [
+    "messageId",
+    "type",
+    "event",
+    "userId",
+    "anonymousId",
+    "timestamp",
+    "receivedAt",
+    "sentAt",
+    "originalTimestamp",
+    "context",
+    "properties",
+    "integrations",
+    "channel",
+]
 odd_envelope_values = st.one_of(
     st.integers(1, 10**6), st.booleans(), st.lists(scalars, max_size=2), st.just({"a": 1})
 )
@@ -71,6 +86,8 @@ def good_message(draw, number: int, file_index: int) -> Line:
     message_id = f"m{number}"
     payload = draw(st.dictionaries(names, values, max_size=4))
     witness_key, witness = draw(names), f"wit{number}x"
+    if draw(st.integers(0, 40)) == 0:  # now and then a 10 MB line
+        witness += "y" * 10_000_000
     payload[witness_key] = witness
     witnesses = [witness]
     if witness_key != "amount":
@@ -127,11 +144,13 @@ def bad_line(draw, number: int) -> Line:
     if choice == 7:
         when = draw(st.sampled_from(["yesterday", "2026-13-45T99:00:00Z", "noon"]))
         return Line(json.dumps(envelope(number, timestamp=when)), "quarantined")
-    if choice == 8:  # a duplicate key: one of its values would be lost if it loaded
-        text = json.dumps(envelope(number, properties={"a": 1}))
-        return Line(text.replace('{"a": 1}', '{"a": 1, "a": 2}'), "quarantined")
+    if choice == 8:  # a duplicate key: quarantined, or landed with both of its values
+        first, second = f"dupa{number}x", f"dupb{number}x"
+        text = json.dumps(envelope(number, properties={"a": first}))
+        text = text.replace(f'{{"a": "{first}"}}', f'{{"a": "{first}", "a": "{second}"}}')
+        return Line(text, "either", f"m{number}", witnesses=[first, second])
     if choice == 9:  # envelope fields of unusual types
-        name = draw(st.sampled_from(["messageId", "type", "event", "timestamp", "userId"]))
+        name = draw(st.sampled_from(ENVELOPE_FIELDS))
         value = draw(odd_envelope_values)
         scalar_id = name == "messageId" and isinstance(value, int) and not isinstance(value, bool)
         message_id = str(value) if scalar_id else f"m{number}"

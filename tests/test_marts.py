@@ -8,9 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import message, source_url, write_archive_file
+from tests.conftest import PROJECT, message, source_url, write_archive_file
 
-PROJECT = Path(__file__).resolve().parent.parent
 MART_SCHEMA = "analytics"
 
 

@@ -22,37 +22,7 @@ from pipelines.warehouse import (
     lock_path,
     published_path,
 )
-from tests.conftest import message, write_archive_file
-
-PROJECT = Path(__file__).resolve().parent.parent
-
-
-def ingest_command(warehouse: Path, source: Path, *options: str) -> list[str]:
-    """``python -m pipelines ingest`` for one small source (the brand's is the same folder)."""
-    return [
-        sys.executable,
-        "-m",
-        "pipelines",
-        "ingest",
-        "--regal-voice-url",
-        str(source),
-        "--segment-url",
-        str(source),
-        "--warehouse",
-        str(warehouse),
-        *options,
-    ]
-
-
-def ingest(warehouse: Path, source: Path, *options: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ingest_command(warehouse, source, *options),
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "DEBUG": ""},
-    )
+from tests.conftest import PROJECT, ingest, ingest_command, message, write_archive_file
 
 
 def ingest_in_background(warehouse: Path, source: Path, *options: str) -> subprocess.Popen:

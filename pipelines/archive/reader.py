@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.archive.sql import quote_identifier, quote_literal, scalar_text
+from pipelines.archive.sql import INTEGER_TYPES, quote_identifier, quote_literal, scalar_text
 from pipelines.settings import MESSAGE_TYPES, TIMESTAMP_FIELDS
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -81,6 +81,16 @@ def decompress_salvaging(data: bytes) -> tuple[bytes, str | None]:
     return b"".join(chunks), error
 
 
+def id_is_text_or_integer(column_type: str | None) -> str:
+    """SQL that holds where ``messageId`` is a string or an integer: ``true`` or ``1.5`` is no
+    id a sender meant, and would land under the text "true"."""
+    name = str(column_type).upper()
+    if name == "JSON":
+        return "(json_type(\"messageId\") IN ('VARCHAR', 'BIGINT', 'UBIGINT'))"
+    integers = INTEGER_TYPES | {"UBIGINT", "HUGEINT"}
+    return "TRUE" if name == "VARCHAR" or name in integers else "FALSE"
+
+
 def invalid_message_reason(con: duckdb.DuckDBPyConnection, relation: str) -> str:
     """SQL for why a parsed line is not a usable Segment message (NULL when it is)."""
     described = con.sql(f"SELECT column_name, column_type FROM (DESCRIBE {relation})").fetchall()
@@ -94,6 +104,7 @@ def invalid_message_reason(con: duckdb.DuckDBPyConnection, relation: str) -> str
     types = ", ".join(f"'{kind}'" for kind in MESSAGE_TYPES)
     checks = [
         f"WHEN nullif(trim({text_of('messageId')}), '') IS NULL THEN 'missing_message_id'",
+        f"WHEN NOT {id_is_text_or_integer(columns.get('messageId'))} THEN 'invalid_message_id'",
         f"WHEN nullif(trim({text_of('type')}), '') IS NULL THEN 'missing_type'",
         f"WHEN {text_of('type')} NOT IN ({types}) THEN 'unknown_type'",
         f"WHEN {text_of('type')} = 'track' AND nullif(trim({text_of('event')}), '') IS NULL "
@@ -106,7 +117,24 @@ def invalid_message_reason(con: duckdb.DuckDBPyConnection, relation: str) -> str
                 f"WHEN {quote_identifier(source_field)} IS NOT NULL AND ({value} IS NULL OR "
                 f"try_cast({value} AS TIMESTAMPTZ) IS NULL) THEN 'invalid_timestamp'"
             )
+    for name, column_type in columns.items():
+        if "JSON" in str(column_type).upper():
+            checks.append(f"WHEN {has_duplicate_key(name, column_type)} THEN 'duplicate_key'")
     return "CASE " + " ".join(checks) + " END"
+
+
+def has_duplicate_key(name: str, column_type: str) -> str:
+    """SQL that holds where a JSON-typed value repeats a key in some object.
+
+    The reader refuses duplicate keys where it types a column, but a value of mixed types
+    stays JSON text, and reading a key from it would keep one value and silently drop the
+    other."""
+    column = quote_identifier(name)
+    value = column if str(column_type).upper() == "JSON" else f"to_json({column})"
+    return (
+        f"EXISTS (SELECT 1 FROM json_tree({value}) AS node WHERE node.key IS NOT NULL "
+        "GROUP BY node.parent, node.key HAVING count(*) > 1)"
+    )
 
 
 def exact_type(column_type: duckdb.DuckDBPyType) -> str:
