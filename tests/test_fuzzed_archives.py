@@ -71,6 +71,10 @@ class Line:
     kind: str = "track"
     witnesses: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:  # a 10 MB line would make hypothesis's report unreadable
+        shown = self.text if len(self.text) < 400 else self.text[:400] + f"… ({len(self.text)})"
+        return f"Line({shown!r}, {self.fate!r}, {self.message_id!r}, {self.kind!r})"
+
 
 def drifting_amount(number: int, file_index: int) -> tuple[object, str]:
     """The same property as int, string, object and array in successive files."""
@@ -202,8 +206,10 @@ def landed_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str
     ).fetchall()
     for (table,) in tables:
         quoted = '"' + table.replace('"', '""') + '"'
+        # An alias no column can have: a key "T" becomes a column named t.
+        alias = "row_of_the_table_no_key_snake_cases_to_this"
         for message_id, row in con.sql(
-            f"SELECT id, to_json(t)::VARCHAR FROM regal_voice.{quoted} AS t"
+            f"SELECT id, to_json({alias})::VARCHAR FROM regal_voice.{quoted} AS {alias}"
         ).fetchall():
             rows.setdefault(message_id, []).append((table, row))
     return rows

@@ -7,6 +7,7 @@ numbered lines so each bad line can be quarantined with its reason and raw text.
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -117,24 +118,47 @@ def invalid_message_reason(con: duckdb.DuckDBPyConnection, relation: str) -> str
                 f"WHEN {quote_identifier(source_field)} IS NOT NULL AND ({value} IS NULL OR "
                 f"try_cast({value} AS TIMESTAMPTZ) IS NULL) THEN 'invalid_timestamp'"
             )
-    for name, column_type in columns.items():
-        if "JSON" in str(column_type).upper():
-            checks.append(f"WHEN {has_duplicate_key(name, column_type)} THEN 'duplicate_key'")
     return "CASE " + " ".join(checks) + " END"
 
 
-def has_duplicate_key(name: str, column_type: str) -> str:
-    """SQL that holds where a JSON-typed value repeats a key in some object.
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, object]]) -> dict:
+    if len({key for key, _ in pairs}) != len(pairs):
+        raise _DuplicateKey
+    return dict(pairs)
+
+
+def has_duplicate_key(text: str) -> bool:
+    try:
+        json.loads(text, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey:
+        return True
+    return False
+
+
+def rows_with_duplicate_keys(con: duckdb.DuckDBPyConnection, key: str) -> set:
+    """``key`` of the messages whose JSON-typed values repeat a key in some object.
 
     The reader refuses duplicate keys where it types a column, but a value of mixed types
     stays JSON text, and reading a key from it would keep one value and silently drop the
-    other."""
-    column = quote_identifier(name)
-    value = column if str(column_type).upper() == "JSON" else f"to_json({column})"
-    return (
-        f"EXISTS (SELECT 1 FROM json_tree({value}) AS node WHERE node.key IS NOT NULL "
-        "GROUP BY node.parent, node.key HAVING count(*) > 1)"
-    )
+    other. Only such values are parsed here, and only objects and arrays among them.
+    """
+    found = set()
+    described = con.sql(f"SELECT column_name, column_type FROM (DESCRIBE {MESSAGES})")
+    for name, column_type in described.fetchall():
+        if "JSON" not in str(column_type).upper():
+            continue
+        column = quote_identifier(name)
+        value = column if str(column_type).upper() == "JSON" else f"to_json({column})"
+        rows = con.sql(
+            f"SELECT {key}, {value}::VARCHAR FROM {MESSAGES} "
+            f"WHERE json_type({value}) IN ('OBJECT', 'ARRAY')"
+        ).fetchall()
+        found.update(row_key for row_key, text in rows if has_duplicate_key(text))
+    return found
 
 
 def exact_type(column_type: duckdb.DuckDBPyType) -> str:
@@ -178,7 +202,9 @@ def _fast_path(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
     count, invalid = con.sql(
         f"SELECT count(*), count(*) FILTER (WHERE ({reason}) IS NOT NULL) FROM {MESSAGES}"
     ).fetchall()[0]
-    return None if invalid else count
+    if invalid or rows_with_duplicate_keys(con, "rowid"):
+        return None
+    return count
 
 
 def _json_level_rejects(con: duckdb.DuckDBPyConnection, lines: list[bytes]) -> dict[int, str]:
@@ -294,8 +320,13 @@ def _slow_path(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path, read:
         ).fetchall()
         bad.update({number: (why, None) for number, why in invalid})
         con.execute(f"DELETE FROM {MESSAGES} WHERE ({reason}) IS NOT NULL")
+        repeated = rows_with_duplicate_keys(con, "_line_number")
+        bad.update({number: ("duplicate_key", None) for number in repeated})
+        if repeated:
+            listed = ", ".join(str(number) for number in sorted(repeated))
+            con.execute(f"DELETE FROM {MESSAGES} WHERE _line_number IN ({listed})")
         con.execute(f"ALTER TABLE {MESSAGES} DROP COLUMN _line_number")
-        read.messages = len(good) - len(invalid)
+        read.messages = len(good) - len(invalid) - len(repeated)
     else:
         con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
     read.lines = sum(1 for line in lines if line.strip())

@@ -193,20 +193,23 @@ class FileShaper:
 
     def _group_plans(self) -> list[TablePlan]:
         """One plan per (type, event) present in the file."""
+        kind_text = self.text("type")  # JSON where some quarantined line sent a number
         event_text = self.text("event")
         event = scalar_text('"event"', self.types["event"]) if "event" in self.types else "NULL"
         groups = self.con.sql(
-            f"SELECT DISTINCT type, CASE WHEN type = 'track' THEN {event} END FROM {MESSAGES} "
+            f"SELECT DISTINCT {kind_text}, CASE WHEN {kind_text} = 'track' THEN {event} END "
+            f"FROM {MESSAGES} "
             "ORDER BY ALL"
         ).fetchall()
         plans = []
         for kind, event_name in groups:
             if kind == "track":
                 table = event_table_name(event_name)
-                where = f"type = 'track' AND {event_text} = {quote_literal(event_name)}"
+                where = f"{kind_text} = 'track' AND {event_text} = {quote_literal(event_name)}"
                 own = [Column("event", quote_literal(table)), Column("event_text", event_text)]
             else:
-                table, where, own = TABLE_OF_TYPE[kind], f"type = {quote_literal(kind)}", []
+                table, own = TABLE_OF_TYPE[kind], []
+                where = f"{kind_text} = {quote_literal(kind)}"
             candidates = self.extra_top_level_columns(kind) + self.payload_columns(kind, where)
             plans.append(TablePlan(table, where, own, candidates, event_name))
         return plans
@@ -250,4 +253,4 @@ class FileShaper:
                 Column("event", f"CASE {event_text} {slugs} END"),
                 Column("event_text", event_text),
             ]
-            yield "tracks", self._select(common + own, "type = 'track'")
+            yield "tracks", self._select(common + own, f"{self.text('type')} = 'track'")
