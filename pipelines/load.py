@@ -14,7 +14,7 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.archive.dedup import RunIds
-from pipelines.archive.sql import quote_identifier
+from pipelines.archive.sql import quote_identifier, quote_literal
 from pipelines.errors import SourceEmpty, SourceUnreadable, is_source_trouble, one_line, root_cause
 from pipelines.segment_archive import segment_archive
 from pipelines.segment_archive.helpers import RunTally
@@ -71,6 +71,32 @@ def loaded_files(pipeline: dlt.Pipeline) -> frozenset[str]:
     except DatabaseUndefinedRelation:
         return frozenset()
     return frozenset(row[0] for row in rows or [])
+
+
+def drop_repeated_rows(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
+    """Keep one row per message id among the rows of ``load_ids``; how many went.
+
+    Staged rows are unique per run, so the merge skips dlt's own deduplication. But a load
+    killed after a copy into the staging table committed, and before dlt recorded the job as
+    done, copies it again when the package is finished: only then can an id repeat.
+    """
+    if not load_ids:
+        return 0
+    loads = ", ".join(quote_literal(load_id) for load_id in load_ids)
+    dropped = 0
+    with pipeline.sql_client() as client:
+        for table in pipeline.default_schema.data_table_names(seen_data_only=True):
+            columns = pipeline.default_schema.get_table_columns(table)
+            if "id" not in columns or "_dlt_load_id" not in columns:
+                continue
+            name = client.make_qualified_table_name(table)
+            repeats = (
+                f"SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY id) AS copy "
+                f"FROM {name} WHERE _dlt_load_id IN ({loads})) WHERE copy > 1"
+            )
+            dropped += client.execute_sql(f"SELECT count(*) FROM ({repeats})")[0][0]
+            client.execute_sql(f"DELETE FROM {name} WHERE rowid IN ({repeats})")
+    return dropped
 
 
 def refresh_users(pipeline: dlt.Pipeline) -> int:
@@ -151,7 +177,9 @@ def load_source(
         # A run that died after extracting left packages behind: finish them before new work.
         log.info("%s: finishing work left by an interrupted run", dataset)
         pipeline.normalize()
-        pipeline.load()
+        repeated = drop_repeated_rows(pipeline, pipeline.load().loads_ids)
+        if repeated:
+            log.info("%s: %d rows staged twice by the interrupted run dropped", dataset, repeated)
     tally = RunTally()
     log.info("%s: reading %s", dataset, url)
     with RunIds() as run_ids:

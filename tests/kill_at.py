@@ -37,9 +37,14 @@ def kill() -> None:
 
 
 def kill_on_call(
-    owner: object, name: str, nth: int = 1, when: Callable[..., bool] | None = None
+    owner: object,
+    name: str,
+    nth: int = 1,
+    when: Callable[..., bool] | None = None,
+    on_return: bool = False,
 ) -> None:
-    """Die on entering the ``nth`` call of ``owner.name`` for which ``when`` holds."""
+    """Die on entering (or ``on_return``, leaving) the ``nth`` call of ``owner.name`` for
+    which ``when`` holds."""
     original = getattr(owner, name)
     calls = 0
     lock = threading.Lock()
@@ -50,8 +55,13 @@ def kill_on_call(
         if when is None or when(*args, **kwargs):
             with lock:
                 calls += 1
-                if calls == nth:
-                    kill()
+                fatal = calls == nth
+            if fatal and not on_return:
+                kill()
+            result = original(*args, **kwargs)
+            if fatal:
+                kill()
+            return result
         return original(*args, **kwargs)
 
     setattr(owner, name, wrapper)
@@ -89,6 +99,9 @@ POINTS: dict[str, Callable[[], None]] = {
     "normalizing": lambda: kill_on_call(ArrowItemsNormalizer, "__call__", 3),
     "normalized, not loaded": lambda: kill_on_call(dlt.Pipeline, "load", 1),
     "loading, tables half copied": lambda: kill_on_call(DuckDbCopyJob, "run", 3),
+    "loading, a copy committed but not recorded": lambda: kill_on_call(
+        DuckDbCopyJob, "run", 2, on_return=True
+    ),
     "loading, merging staged rows": lambda: kill_on_call(SqlLoadJob, "run", 1),
     "loaded, package not completed": lambda: kill_on_call(Load, "complete_package", 1),
     "loaded, users not refreshed": lambda: kill_on_call(pipelines.load, "refresh_users", 2),
