@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,25 +140,43 @@ def has_duplicate_key(text: str) -> bool:
     return False
 
 
+def json_values(expr: str, column_type: duckdb.DuckDBPyType) -> Iterator[str]:
+    """Expressions for every JSON-typed value inside a column: the reader's untyped parts."""
+    if str(column_type).upper() == "JSON":
+        yield expr
+    elif column_type.id == "struct":
+        for key, child in column_type.children:
+            yield from json_values(f"struct_extract({expr}, {quote_literal(key)})", child)
+    elif "JSON" in str(column_type).upper():  # a list or map holding JSON
+        yield f"to_json({expr})"
+
+
 def rows_with_duplicate_keys(con: duckdb.DuckDBPyConnection, key: str) -> set:
     """``key`` of the messages whose JSON-typed values repeat a key in some object.
 
-    The reader refuses duplicate keys where it types a column, but a value of mixed types
+    The reader refuses duplicate keys where it types a value, but a value of mixed types
     stays JSON text, and reading a key from it would keep one value and silently drop the
-    other. Only such values are parsed here, and only objects and arrays among them.
+    other. Only those values are parsed here, and only where they hold an object or array.
     """
+    relation = con.table(MESSAGES)
     found = set()
-    described = con.sql(f"SELECT column_name, column_type FROM (DESCRIBE {MESSAGES})")
-    for name, column_type in described.fetchall():
-        if "JSON" not in str(column_type).upper():
-            continue
-        column = quote_identifier(name)
-        value = column if str(column_type).upper() == "JSON" else f"to_json({column})"
-        rows = con.sql(
-            f"SELECT {key}, {value}::VARCHAR FROM {MESSAGES} "
-            f"WHERE json_type({value}) IN ('OBJECT', 'ARRAY')"
-        ).fetchall()
-        found.update(row_key for row_key, text in rows if has_duplicate_key(text))
+    for name, column_type in zip(relation.columns, relation.types, strict=True):
+        for value in json_values(quote_identifier(name), column_type):
+            # DuckDB checks an object's own keys; Python parses only values that nest more
+            # containers (two openers in the text), a few of most files' rows.
+            keys = f"json_keys({value})"
+            repeats_own = (
+                f"(json_type({value}) = 'OBJECT' AND len({keys}) <> len(list_distinct({keys})))"
+            )
+            nests = f"regexp_matches({value}::VARCHAR, '[{{\\[].*[{{\\[]')"
+            rows = con.sql(
+                f"SELECT {key}, {repeats_own}, CASE WHEN {nests} THEN {value}::VARCHAR END "
+                f"FROM {MESSAGES} WHERE json_type({value}) IN ('OBJECT', 'ARRAY') "
+                f"AND ({repeats_own} OR {nests})"
+            ).fetchall()
+            found.update(
+                row_key for row_key, repeats, text in rows if repeats or has_duplicate_key(text)
+            )
     return found
 
 
