@@ -35,6 +35,13 @@ class SourceUnreadable(RuntimeError):
     exit_code = EXIT_SOURCE_UNREADABLE
 
 
+class FileNeedsMoreMemory(RuntimeError):
+    """One archive file could not be read within the retry memory limit: the run stops
+    rather than skip it, and a larger ``duckdb_retry_memory_limit`` lets it through."""
+
+    exit_code = 1
+
+
 # Where the errors of the storage clients come from: their failures are the source's trouble.
 STORAGE_CLIENTS = {"botocore", "aiobotocore", "s3fs", "gcsfs", "google", "aiohttp", "fsspec"}
 

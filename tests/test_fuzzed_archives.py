@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipelines.errors import describe
 from pipelines.load import load_source
 
 TIMESTAMP = "2026-10-05T10:00:00.000Z"
@@ -284,3 +286,65 @@ def test_a_10_mb_line_lands_whole(tmp_path, warehouse):
     warehouse.load(path.parent.parent)
     length = warehouse.scalar("SELECT length(transcript) FROM regal_voice.call_completed")
     assert length == len(transcript)
+
+
+def many_10_mb_lines(bad_line: str | None) -> tuple[bytes, list[str]]:
+    """Eight 10 MB messages of every kind whose payloads stay JSON text (an empty key), one
+    repeating a key inside such a value, and optionally a bad line: the case hypothesis found
+    running DuckDB's JSON functions out of the reader's memory."""
+    lines, witnesses = [], []
+    for number in range(8):
+        kind = ["track", "page", "identify"][number % 3]
+        witness = f"wit{number}x" + "y" * 10_000_000
+        payload = {"": witness} if number % 2 else {"nested": {"": witness}}
+        lines.append(json.dumps(envelope(number, type=kind, **{PAYLOAD[kind]: payload})))
+        witnesses.append(witness)
+    repeated = json.dumps(envelope(8, properties={"x": {"a": "first"}}))
+    lines.append(repeated.replace('{"a": "first"}', '{"a": "first", "a": "second"}'))
+    if bad_line is not None:
+        lines.append(bad_line)
+    return gzip.compress(("\n".join(lines) + "\n").encode()), witnesses
+
+
+@pytest.mark.parametrize("bad", [None, "not json"], ids=["all-json", "with-a-bad-line"])
+def test_a_file_of_many_10_mb_lines_lands_whole(tmp_path, warehouse, bad):
+    content, witnesses = many_10_mb_lines(bad)
+    path = tmp_path / "segment-logs" / "s" / "1759622400000" / "big.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    run = warehouse.load(path.parent.parent)
+    assert (run.tally.messages, run.tally.lines) == (8, 10 if bad else 9)
+    reasons = warehouse.rows("SELECT line_number, reason FROM regal_voice._rejected_lines")
+    assert sorted(reasons) == [(9, "duplicate_key")] + ([(10, "invalid_json")] if bad else [])
+    landed = warehouse.rows(
+        "SELECT id, length(properties) FROM regal_voice.call_completed "
+        "UNION ALL SELECT id, length(properties) FROM regal_voice.pages "
+        "UNION ALL SELECT id, length(traits) FROM regal_voice.identifies"
+    )
+    assert sorted(message_id for message_id, _ in landed) == [f"m{n}" for n in range(8)]
+    for message_id, length in landed:
+        assert length > len(witnesses[int(message_id[1:])]), message_id
+
+
+def test_a_file_too_big_for_the_retry_limit_stops_the_run_naming_it(
+    tmp_path, warehouse, monkeypatch, caplog
+):
+    content, _ = many_10_mb_lines(None)
+    path = tmp_path / "segment-logs" / "s" / "1759622400000" / "big.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    monkeypatch.setenv("SOURCES__SEGMENT_ARCHIVE__DUCKDB_MEMORY_LIMIT", "60MB")
+    monkeypatch.setenv("SOURCES__SEGMENT_ARCHIVE__DUCKDB_RETRY_MEMORY_LIMIT", "80MB")
+    with pytest.raises(Exception) as failure:
+        warehouse.load(path.parent.parent)
+    assert describe(failure.value) == (
+        "FileNeedsMoreMemory: 1759622400000/big.gz: reading it needs more than 80MB of memory "
+        "(raise SOURCES__SEGMENT_ARCHIVE__DUCKDB_RETRY_MEMORY_LIMIT)"
+    )
+    assert "1759622400000/big.gz: needs more than 60MB of memory; retrying with 80MB" in (
+        caplog.text
+    )
+    # Nothing of the file is recorded: the next run reads it again.
+    monkeypatch.delenv("SOURCES__SEGMENT_ARCHIVE__DUCKDB_MEMORY_LIMIT")
+    monkeypatch.delenv("SOURCES__SEGMENT_ARCHIVE__DUCKDB_RETRY_MEMORY_LIMIT")
+    assert warehouse.load(path.parent.parent).tally.messages == 8

@@ -46,12 +46,15 @@ def segment_archive(
     run_ids: RunIds | None = None,
     workers: int = DEFAULT_WORKERS,
     duckdb_memory_limit: str = "400MB",
+    duckdb_retry_memory_limit: str = "4GB",
 ) -> Any:
     """Every new file of one Segment source's archive, as Segment's warehouse tables.
 
     ``already_loaded`` holds the relative paths recorded in ``_archive_files``; those files are
     skipped, so each run reads only files it has not loaded (late files in old day folders too).
-    ``workers`` files are read side by side, each by a DuckDB limited to ``duckdb_memory_limit``.
+    ``workers`` files are read side by side, each by a DuckDB limited to ``duckdb_memory_limit``;
+    a file that needs more (several lines of megabytes each) is retried alone with
+    ``duckdb_retry_memory_limit``.
     """
     tally = tally if tally is not None else RunTally()
     # Without explicit credentials fsspec falls back to the environment (AWS_*, GOOGLE_*…).
@@ -82,7 +85,9 @@ def segment_archive(
         column_types = run_column_types[0]
         batches = TableBatches()
         with tempfile.TemporaryDirectory(prefix="segment-archive-") as work:
-            preparer = FilePreparer(Path(work), workers, duckdb_memory_limit)
+            preparer = FilePreparer(
+                Path(work), workers, duckdb_memory_limit, duckdb_retry_memory_limit
+            )
             try:
                 for prepared in preparer.map(new_files(items)):
                     if prepared.vanished:

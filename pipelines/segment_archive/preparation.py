@@ -6,6 +6,7 @@ back in listing order, with at most ``workers`` files in flight to keep memory b
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -22,7 +23,10 @@ from dlt.sources.filesystem import FileItemDict
 from pipelines.archive.dedup import drop_repeats_within_file
 from pipelines.archive.reader import MESSAGES, FileRead, read_archive_file
 from pipelines.archive.shaping import FileShaper
+from pipelines.errors import FileNeedsMoreMemory
 from pipelines.segment_archive.helpers import local_copy
+
+log = logging.getLogger("pipelines.load")
 
 
 @dataclass
@@ -42,10 +46,13 @@ class PreparedFile:
 class FilePreparer:
     """Prepares files in ``workers`` threads, each with its own DuckDB and scratch folder."""
 
-    def __init__(self, work_dir: Path, workers: int, memory_limit: str) -> None:
+    def __init__(
+        self, work_dir: Path, workers: int, memory_limit: str, retry_memory_limit: str
+    ) -> None:
         self.work_dir = work_dir
         self.workers = max(1, workers)
         self.memory_limit = memory_limit
+        self.retry_memory_limit = retry_memory_limit
         self._local = threading.local()
         self._connections: list[duckdb.DuckDBPyConnection] = []
         self._lock = threading.Lock()
@@ -70,6 +77,38 @@ class FilePreparer:
     def prepare(self, item: FileItemDict) -> PreparedFile:
         started = time.monotonic()
         con, scratch = self._worker_state()
+        name = item["relative_path"]
+        try:
+            prepared = self._read_and_shape(con, scratch, item)
+        except duckdb.OutOfMemoryException:
+            # Several lines of megabytes each can need more than a worker's share (DuckDB's
+            # JSON functions take ~10x the text they parse): better one slow file than a
+            # failed run.
+            log.warning(
+                "%s: needs more than %s of memory; retrying with %s",
+                name,
+                self.memory_limit,
+                self.retry_memory_limit,
+            )
+            con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+            con.execute(f"SET memory_limit = '{self.retry_memory_limit}'")
+            try:
+                prepared = self._read_and_shape(con, scratch, item)
+            except duckdb.OutOfMemoryException:
+                raise FileNeedsMoreMemory(
+                    f"{name}: reading it needs more than {self.retry_memory_limit} of memory "
+                    "(raise SOURCES__SEGMENT_ARCHIVE__DUCKDB_RETRY_MEMORY_LIMIT)"
+                ) from None
+            finally:
+                con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+                con.execute(f"SET memory_limit = '{self.memory_limit}'")
+        prepared.seconds = time.monotonic() - started
+        return prepared
+
+    @staticmethod
+    def _read_and_shape(
+        con: duckdb.DuckDBPyConnection, scratch: Path, item: FileItemDict
+    ) -> PreparedFile:
         try:
             with local_copy(item, scratch) as path:
                 read = read_archive_file(con, path, item["relative_path"], scratch)
@@ -84,7 +123,6 @@ class FilePreparer:
             prepared.tables = list(shaper.tables())
             prepared.newest_received_at = shaper.newest_received_at()
             con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
-        prepared.seconds = time.monotonic() - started
         return prepared
 
     def map(self, items: Iterable[FileItemDict]) -> Iterator[PreparedFile]:
