@@ -162,38 +162,21 @@ def rows_with_duplicate_keys(con: duckdb.DuckDBPyConnection, key: str) -> set:
     found = set()
     for name, column_type in zip(relation.columns, relation.types, strict=True):
         for value in json_values(quote_identifier(name), column_type):
-            try:
-                found |= _repeating_rows_in_duckdb(con, key, value)
-            except duckdb.OutOfMemoryException:
-                # DuckDB's JSON functions take ~10x a value's size for each of the chunk's
-                # rows: a few 10 MB values exhaust the file's memory. Parse one at a time.
-                found |= _repeating_rows_in_python(con, key, value)
-    return found
-
-
-def _repeating_rows_in_duckdb(con: duckdb.DuckDBPyConnection, key: str, value: str) -> set:
-    # DuckDB checks an object's own keys; Python parses only values that nest more
-    # containers (two openers in the text), a few of most files' rows.
-    keys = f"json_keys({value})"
-    repeats_own = f"(json_type({value}) = 'OBJECT' AND len({keys}) <> len(list_distinct({keys})))"
-    nests = f"regexp_matches({value}::VARCHAR, '[{{\\[].*[{{\\[]')"
-    rows = con.sql(
-        f"SELECT {key}, {repeats_own}, CASE WHEN {nests} THEN {value}::VARCHAR END "
-        f"FROM {MESSAGES} WHERE json_type({value}) IN ('OBJECT', 'ARRAY') "
-        f"AND ({repeats_own} OR {nests})"
-    ).fetchall()
-    return {row_key for row_key, repeats, text in rows if repeats or has_duplicate_key(text)}
-
-
-def _repeating_rows_in_python(con: duckdb.DuckDBPyConnection, key: str, value: str) -> set:
-    # The text alone tells an object or array (no JSON function); rows come a few at a time.
-    result = con.execute(
-        f"SELECT {key}, {value}::VARCHAR FROM {MESSAGES} "
-        f"WHERE regexp_matches({value}::VARCHAR, '^\\s*[{{\\[]')"
-    )
-    found = set()
-    while rows := result.fetchmany(8):
-        found.update(row_key for row_key, text in rows if has_duplicate_key(text))
+            # DuckDB checks an object's own keys; Python parses only values that nest more
+            # containers (two openers in the text), a few of most files' rows.
+            keys = f"json_keys({value})"
+            repeats_own = (
+                f"(json_type({value}) = 'OBJECT' AND len({keys}) <> len(list_distinct({keys})))"
+            )
+            nests = f"regexp_matches({value}::VARCHAR, '[{{\\[].*[{{\\[]')"
+            rows = con.sql(
+                f"SELECT {key}, {repeats_own}, CASE WHEN {nests} THEN {value}::VARCHAR END "
+                f"FROM {MESSAGES} WHERE json_type({value}) IN ('OBJECT', 'ARRAY') "
+                f"AND ({repeats_own} OR {nests})"
+            ).fetchall()
+            found.update(
+                row_key for row_key, repeats, text in rows if repeats or has_duplicate_key(text)
+            )
     return found
 
 
@@ -243,50 +226,27 @@ def _fast_path(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
     return count
 
 
-# Bytes of lines classified per query: DuckDB's JSON functions take ~10x the text they parse.
-JSON_CHECK_BYTES = 16_000_000
-
-
-def byte_bounded_batches(lines: list[tuple[int, bytes]], budget: int) -> Iterator[list]:
-    """Consecutive runs of ``lines`` of at most ``budget`` bytes (a longer line goes alone)."""
-    batch: list[tuple[int, bytes]] = []
-    size = 0
-    for numbered in lines:
-        if batch and size + len(numbered[1]) > budget:
-            yield batch
-            batch, size = [], 0
-        batch.append(numbered)
-        size += len(numbered[1])
-    if batch:
-        yield batch
-
-
 def _json_level_rejects(con: duckdb.DuckDBPyConnection, lines: list[bytes]) -> dict[int, str]:
     """Line number → reason for every non-blank line that is not a UTF-8 JSON object."""
     numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
-    rejects: dict[int, str] = {}
-    for batch in byte_bounded_batches(numbered, JSON_CHECK_BYTES):
-        table = pa.table(
-            {
-                "line_number": pa.array([number for number, _ in batch], pa.int64()),
-                "line": pa.array([line for _, line in batch], pa.binary()),
-            }
-        )
-        con.register("raw_lines", table)
-        try:
-            rejects |= dict(
-                con.sql(
-                    "WITH decoded AS (SELECT line_number, try(decode(line)) AS text "
-                    "FROM raw_lines), classified AS (SELECT line_number, "
-                    "CASE WHEN text IS NULL THEN 'invalid_utf8' "
-                    "WHEN NOT json_valid(text) THEN 'invalid_json' "
-                    "WHEN json_type(text::JSON) <> 'OBJECT' THEN 'not_an_object' END AS reason "
-                    "FROM decoded) SELECT * FROM classified WHERE reason IS NOT NULL"
-                ).fetchall()
-            )
-        finally:
-            con.unregister("raw_lines")
-    return rejects
+    table = pa.table(
+        {
+            "line_number": pa.array([number for number, _ in numbered], pa.int64()),
+            "line": pa.array([line for _, line in numbered], pa.binary()),
+        }
+    )
+    con.register("raw_lines", table)
+    try:
+        rows = con.sql(
+            "WITH decoded AS (SELECT line_number, try(decode(line)) AS text FROM raw_lines), "
+            "classified AS (SELECT line_number, CASE WHEN text IS NULL THEN 'invalid_utf8' "
+            "WHEN NOT json_valid(text) THEN 'invalid_json' "
+            "WHEN json_type(text::JSON) <> 'OBJECT' THEN 'not_an_object' END AS reason "
+            "FROM decoded) SELECT * FROM classified WHERE reason IS NOT NULL"
+        ).fetchall()
+    finally:
+        con.unregister("raw_lines")
+    return dict(rows)
 
 
 def _split_lines(path: Path, read: FileRead) -> list[bytes]:

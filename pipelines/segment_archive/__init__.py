@@ -53,7 +53,7 @@ def segment_archive(
     ``already_loaded`` holds the relative paths recorded in ``_archive_files``; those files are
     skipped, so each run reads only files it has not loaded (late files in old day folders too).
     ``workers`` files are read side by side, each by a DuckDB limited to ``duckdb_memory_limit``;
-    a file that needs more (several lines of megabytes each) is retried alone with
+    a file that needs more (several lines of megabytes each) is read again with
     ``duckdb_retry_memory_limit``.
     """
     tally = tally if tally is not None else RunTally()
