@@ -277,12 +277,17 @@ def test_fuzzed_archive_every_line_lands_once_or_is_quarantined(files):
         assert landed_lines == run.tally.messages
 
 
+def archive_of_one_file(tmp_path: Path, content: bytes) -> Path:
+    path = tmp_path / "segment-logs" / "s" / "1759622400000" / "big.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    return path
+
+
 def test_a_10_mb_line_lands_whole(tmp_path, warehouse):
     transcript = "word " * 2_000_000
     line = envelope(1, properties={"transcript": transcript})
-    path = tmp_path / "segment-logs" / "s" / "1759622400000" / "big.gz"
-    path.parent.mkdir(parents=True)
-    path.write_bytes(gzip.compress((json.dumps(line) + "\n").encode()))
+    path = archive_of_one_file(tmp_path, gzip.compress((json.dumps(line) + "\n").encode()))
     warehouse.load(path.parent.parent)
     length = warehouse.scalar("SELECT length(transcript) FROM regal_voice.call_completed")
     assert length == len(transcript)
@@ -309,9 +314,7 @@ def many_10_mb_lines(bad_line: str | None) -> tuple[bytes, list[str]]:
 @pytest.mark.parametrize("bad", [None, "not json"], ids=["all-json", "with-a-bad-line"])
 def test_a_file_of_many_10_mb_lines_lands_whole(tmp_path, warehouse, bad):
     content, witnesses = many_10_mb_lines(bad)
-    path = tmp_path / "segment-logs" / "s" / "1759622400000" / "big.gz"
-    path.parent.mkdir(parents=True)
-    path.write_bytes(content)
+    path = archive_of_one_file(tmp_path, content)
     run = warehouse.load(path.parent.parent)
     assert (run.tally.messages, run.tally.lines) == (8, 10 if bad else 9)
     reasons = warehouse.rows("SELECT line_number, reason FROM regal_voice._rejected_lines")
@@ -330,9 +333,7 @@ def test_a_file_too_big_for_the_retry_limit_stops_the_run_naming_it(
     tmp_path, warehouse, monkeypatch, caplog
 ):
     content, _ = many_10_mb_lines(None)
-    path = tmp_path / "segment-logs" / "s" / "1759622400000" / "big.gz"
-    path.parent.mkdir(parents=True)
-    path.write_bytes(content)
+    path = archive_of_one_file(tmp_path, content)
     monkeypatch.setenv("SOURCES__SEGMENT_ARCHIVE__DUCKDB_MEMORY_LIMIT", "60MB")
     monkeypatch.setenv("SOURCES__SEGMENT_ARCHIVE__DUCKDB_RETRY_MEMORY_LIMIT", "80MB")
     with pytest.raises(Exception) as failure:
