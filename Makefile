@@ -1,12 +1,13 @@
 # The user interface of the project: every target a user or cron needs.
-# Variables (all optional): REGAL_VOICE_URL, SEGMENT_URL, WAREHOUSE, LOCK_WAIT, BUSY_WAIT, DOCS_PORT.
+# Variables (all optional): REGAL_VOICE_URL, SEGMENT_URL, WAREHOUSE, LOCK_WAIT, BUSY_WAIT, FULL,
+# DOCS_PORT.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE := data/sample
 STAMP := $(VENV)/.installed
 
-export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT
+export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT FULL
 
 .PHONY: load ingest transform docs docs-static sample test lint bench clean
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,6 @@ from pipelines.settings import (
     DEFAULT_REGAL_VOICE_URL,
     DEFAULT_SEGMENT_URL,
     DEFAULT_WAREHOUSE,
-    PROJECT_ROOT,
     REGAL_VOICE_DATASET,
     SAMPLE_ROOT,
     SEGMENT_DATASET,
@@ -31,7 +29,6 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 log = logging.getLogger("pipelines.load")
-DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 
 
 def _from_dlt_config(key: str) -> str | None:
@@ -110,41 +107,21 @@ def ingest(
         )
 
 
-def dbt_command(*arguments: str) -> list[str]:
-    # The dbt next to this interpreter: cron and `make` run without the virtualenv activated.
-    dbt = Path(sys.executable).with_name("dbt")
-    return [
-        str(dbt) if dbt.exists() else "dbt",
-        *arguments,
-        "--project-dir",
-        str(DBT_PROJECT),
-        "--profiles-dir",
-        str(DBT_PROJECT),
-    ]
-
-
-def transform(warehouse: Path) -> None:
-    """``dbt build`` on the warehouse, then a check of how fresh its newest events are."""
-    env = {**os.environ, "WAREHOUSE": str(warehouse.resolve())}
-    completed = subprocess.run(dbt_command("build"), env=env)
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"dbt build failed (exit {completed.returncode}); the failing models and tests "
-            "are listed above and in dbt_project/logs/dbt.log"
-        )
-    # Stale data warns (exit 0); only a failing freshness query is an error.
-    completed = subprocess.run(dbt_command("source", "freshness"), env=env)
-    if completed.returncode != 0:
-        raise RuntimeError(f"dbt source freshness failed (exit {completed.returncode})")
-
-
 def run(args: argparse.Namespace) -> None:
     """One scheduled run: the lock, the warehouse, the load, dbt, the run log, the copy."""
     from pipelines.run_log import finish_run, start_run
+    from pipelines.transform import (
+        freshness_threshold_hours,
+        plan_build,
+        project_checksum,
+        run_dbt_build,
+        stale_sources,
+    )
     from pipelines.warehouse import LoadLock, publish, published_path, wait_for_warehouse
 
     warehouse = warehouse_path(args)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    built = False
     with LoadLock(warehouse, args.lock_wait):
         connection = wait_for_warehouse(warehouse, args.busy_wait)
         run_id = start_run(connection, args.command)
@@ -152,17 +129,25 @@ def run(args: argparse.Namespace) -> None:
         try:
             if args.command in ("load", "ingest"):
                 ingest(args, warehouse, connection, runs)
-            connection.close()
             if args.command in ("load", "transform"):
-                # dbt opens the file in its own process: wait until nobody else holds it.
-                wait_for_warehouse(warehouse, args.busy_wait).close()
-                transform(warehouse)
+                checksum = project_checksum()
+                plan = plan_build(connection, checksum, full=args.full_refresh)
+                log.info("models: %s build, %s", plan.mode, plan.reason)
+                if plan.mode != "skip":
+                    # dbt opens the file in its own process: wait until nobody else holds it.
+                    connection.close()
+                    wait_for_warehouse(warehouse, args.busy_wait).close()
+                    run_dbt_build(warehouse, plan, checksum)
+                    built = True
+                    connection = wait_for_warehouse(warehouse, args.busy_wait)
+                for warning in stale_sources(connection, freshness_threshold_hours()):
+                    log.warning("freshness: %s", warning)
             status = "succeeded"
         except BaseException as exc:
             error = describe(exc)
             raise
         finally:
-            connection.close()  # a no-op after a good ingest; a failed one leaves it open
+            connection.close()  # a failed run may have left it open
             connection = wait_for_warehouse(warehouse, args.busy_wait)
             try:
                 finish_run(connection, run_id, status, runs, error)
@@ -170,7 +155,7 @@ def run(args: argparse.Namespace) -> None:
             finally:
                 connection.close()
         loaded = any(source_run.tally.files_read for source_run in runs)
-        if loaded or args.command != "ingest" or not published_path(warehouse).exists():
+        if loaded or built or not published_path(warehouse).exists():
             log.info("published for analysts: %s", publish(warehouse))
         else:
             # A scheduled no-op stays cheap: the analysts' copy already holds this data.
@@ -202,6 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--segment-url", help="the brand's Segment source folder")
     commands.add_parser("transform", help="build the dbt models only")
+    for name in ("load", "transform"):
+        commands.choices[name].add_argument(
+            "--full-refresh",
+            action="store_true",
+            default=bool(os.environ.get("FULL")),
+            help="rebuild every model from all history (default: $FULL; otherwise only what "
+            "new data touched, and nothing when nothing was loaded)",
+        )
     for name in ("load", "ingest", "transform"):
         command = commands.choices[name]
         command.add_argument("--warehouse", help=f"DuckDB file (default {DEFAULT_WAREHOUSE})")

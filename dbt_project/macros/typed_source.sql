@@ -1,15 +1,19 @@
 {#-
-    Select `columns` (name -> DuckDB type) from a raw loader table, typed and deduplicated.
+    Select `columns` (name -> DuckDB type) from a raw loader table, typed.
 
     Why: the loader keeps a column's first type and puts values that cannot be cast losslessly in
     dlt-style variant columns (`talk_time__v_text`). Which of the two exists, and whether the
     table exists at all, depends on the archive. Staging therefore asks the warehouse what is
     there and coalesces every variant, so a model never fails on a brand-new event mix and never
     drops a value that arrived as text. A missing column or table yields typed nulls / no rows.
+
+    No deduplication here: the loader merges every raw table on `id`, so each message id is
+    there once (tested on the source). A window over the whole table would also keep filters
+    on `uuid_ts` from reaching the scan, and every incremental build would read all history.
 -#}
-{% macro typed_source(source_name, table_name, columns, unique_key='id', order_by='received_at, uuid_ts') -%}
+{% macro typed_source(source_name, table_name, columns) -%}
     {%- set relation = source(source_name, table_name) -%}
-    {%- set typed = segment_envelope_columns() if unique_key == 'id' else {} -%}
+    {%- set typed = segment_envelope_columns() -%}
     {%- do typed.update(columns) -%}
     {%- set found = namespace(exists=true, names=[]) -%}
     {#- Unit-test fixtures are CTEs that cannot be introspected; they carry the declared columns. -#}
@@ -33,9 +37,6 @@
     {%- endfor %}
     {%- if found.exists %}
     from {{ relation }}
-    {%- if unique_key %}
-    qualify row_number() over (partition by {{ adapter.quote(unique_key) }} order by {{ order_by }}) = 1
-    {%- endif %}
     {%- else %}
     -- {{ relation }} does not exist yet: no such event has been loaded.
     where false

@@ -1,4 +1,10 @@
 -- Per agent and reporting day: work handled, speed of answer and occupancy.
+-- Incremental: every day a changed task or status period falls on is recomputed whole.
+{{ config(
+    unique_key=['activity_date', 'agent_email'],
+    pre_hook="{{ delete_touched('activity_date', 'int_changed_days') }}",
+) }}
+
 with handled as (
     select
         {{ reporting_date('completed_at') }} as activity_date,
@@ -9,9 +15,13 @@ with handled as (
         avg(wrap_time_s) filter (where channel = 'voice') as avg_wrap_time_s,
         avg(handle_time_s) filter (where channel = 'voice') as avg_handle_time_s,
         avg(handle_time_s) filter (where channel = 'sms') as avg_sms_handle_time_s,
-        cast(coalesce(sum(handle_time_s), 0) as bigint) as busy_s
+        cast(coalesce(sum(handle_time_s), 0) as bigint) as busy_s,
+        max(loaded_at) as loaded_at
     from {{ ref('int_handled_tasks') }}
-    where agent_email is not null and completed_at is not null
+    where
+        agent_email is not null
+        and completed_at is not null
+        and {{ touched_only(reporting_date('completed_at'), 'int_changed_days', 'activity_date') }}
     group by 1, 2
 ),
 
@@ -20,9 +30,12 @@ accepted as (
         {{ reporting_date('accepted_at') }} as activity_date,
         accepted_agent_email as agent_email,
         count(*) as tasks_accepted,
-        avg(time_to_accept_s) as avg_speed_of_answer_s
+        avg(time_to_accept_s) as avg_speed_of_answer_s,
+        max(loaded_at) as loaded_at
     from {{ ref('fct_tasks') }}
-    where accepted_agent_email is not null
+    where
+        accepted_agent_email is not null
+        and {{ touched_only(reporting_date('accepted_at'), 'int_changed_days', 'activity_date') }}
     group by 1, 2
 ),
 
@@ -31,8 +44,10 @@ activity as (
         activity_date,
         agent_email,
         cast(sum(duration_s) filter (where is_available) as bigint) as available_s,
-        cast(sum(duration_s) filter (where not is_available) as bigint) as unavailable_s
+        cast(sum(duration_s) filter (where not is_available) as bigint) as unavailable_s,
+        max(loaded_at) as loaded_at
     from {{ ref('int_agent_activity_by_day') }}
+    where {{ touched_only('activity_date', 'int_changed_days') }}
     group by 1, 2
 ),
 
@@ -74,7 +89,9 @@ final as (
             coalesce(handled.busy_s, 0)
             + greatest(coalesce(activity.available_s, 0) - coalesce(handled.busy_s, 0), 0),
             0
-        ) as occupancy
+        ) as occupancy,
+        max(greatest(handled.loaded_at, accepted.loaded_at, activity.loaded_at))
+            over (partition by agent_days.activity_date) as loaded_at
     from agent_days
     left join handled
         on agent_days.activity_date = handled.activity_date

@@ -1,10 +1,17 @@
 -- Per queue and reporting day: tasks by the day they entered the queue, work by the day it
 -- was completed.
+-- Incremental: every day a changed task or status period falls on is recomputed whole.
+{{ config(
+    unique_key=['activity_date', 'queue'],
+    pre_hook="{{ delete_touched('activity_date', 'int_changed_days') }}",
+) }}
+
 with tasks as (
     select
         *,
         {{ reporting_date('coalesce(created_at, first_event_at)') }} as queue_date
     from {{ ref('fct_tasks') }}
+    where {{ touched_only(reporting_date('coalesce(created_at, first_event_at)'), 'int_changed_days', 'activity_date') }}
 ),
 
 task_outcomes as (
@@ -26,7 +33,8 @@ task_outcomes as (
         ) as service_level,
         count(*) filter (where final_status = 'canceled' and accepted_at is null) / nullif(
             count(*) filter (where accepted_at is not null or final_status = 'canceled'), 0
-        ) as abandonment_rate
+        ) as abandonment_rate,
+        max(loaded_at) as loaded_at
     from tasks
     group by 1, 2
 ),
@@ -40,9 +48,12 @@ handled as (
         avg(talk_time_s) filter (where channel = 'voice') as avg_talk_time_s,
         avg(wrap_time_s) filter (where channel = 'voice') as avg_wrap_time_s,
         avg(handle_time_s) filter (where channel = 'voice') as avg_handle_time_s,
-        avg(handle_time_s) filter (where channel = 'sms') as avg_sms_handle_time_s
+        avg(handle_time_s) filter (where channel = 'sms') as avg_sms_handle_time_s,
+        max(loaded_at) as loaded_at
     from {{ ref('int_handled_tasks') }}
-    where completed_at is not null
+    where
+        completed_at is not null
+        and {{ touched_only(reporting_date('completed_at'), 'int_changed_days', 'activity_date') }}
     group by 1, 2
 ),
 
@@ -74,7 +85,9 @@ final as (
         handled.avg_sms_handle_time_s,
         task_outcomes.avg_speed_of_answer_s,
         task_outcomes.service_level,
-        task_outcomes.abandonment_rate
+        task_outcomes.abandonment_rate,
+        max(greatest(task_outcomes.loaded_at, handled.loaded_at))
+            over (partition by queue_days.activity_date) as loaded_at
     from queue_days
     left join task_outcomes
         on queue_days.activity_date = task_outcomes.activity_date

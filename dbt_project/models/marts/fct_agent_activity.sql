@@ -1,8 +1,53 @@
 -- One row per agent status period: from one agent.activity.updated to the agent's next.
+-- Incremental: for each agent with new updates, the periods from the one before the earliest
+-- new update onward are recomputed (a late update splits the period it falls into).
+{{ config(unique_key='agent_activity_id') }}
+
 with activity_updates as (
     select * from {{ ref('stg_regal_voice__agent_activity_updated') }}
     where agent_email is not null
 ),
+
+{%- if is_incremental() %}
+
+earliest_new_updates as (
+    select
+        agent_email,
+        min(occurred_at) as earliest_new_at
+    from activity_updates
+    where {{ loaded_since_last_build() }}
+    group by 1
+),
+
+recomputed_from as (
+    -- The start of the period the earliest new update falls into (or the update itself).
+    select
+        earliest_new_updates.agent_email,
+        coalesce(
+            max(activity_updates.occurred_at) filter (
+                where activity_updates.occurred_at < earliest_new_updates.earliest_new_at
+            ),
+            earliest_new_updates.earliest_new_at
+        ) as recomputed_from
+    from earliest_new_updates
+    inner join activity_updates on earliest_new_updates.agent_email = activity_updates.agent_email
+    group by 1, earliest_new_updates.earliest_new_at
+),
+
+updates_to_recompute as (
+    select activity_updates.*
+    from activity_updates
+    inner join recomputed_from
+        on
+            activity_updates.agent_email = recomputed_from.agent_email
+            and activity_updates.occurred_at >= recomputed_from.recomputed_from
+),
+{%- else %}
+
+updates_to_recompute as (
+    select * from activity_updates
+),
+{%- endif %}
 
 periods as (
     select
@@ -11,10 +56,13 @@ periods as (
         activity_name,
         is_available,
         occurred_at as started_at,
-        lead(occurred_at) over (
-            partition by agent_email order by occurred_at, received_at, message_id
-        ) as ended_at
-    from activity_updates
+        lead(occurred_at) over agent_updates as ended_at,
+        -- a period is defined by its own update and the next one
+        greatest(loaded_at, lead(loaded_at) over agent_updates) as loaded_at
+    from updates_to_recompute
+    window agent_updates as (
+        partition by agent_email order by occurred_at, received_at, message_id
+    )
 ),
 
 final as (
@@ -26,7 +74,8 @@ final as (
         started_at,
         ended_at,
         {{ seconds_between('started_at', 'ended_at') }} as duration_s,
-        ended_at is null as is_current
+        ended_at is null as is_current,
+        loaded_at
     from periods
 )
 

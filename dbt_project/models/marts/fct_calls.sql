@@ -1,21 +1,35 @@
-with calls as (
-    -- A call reported twice under different message ids (a re-sent webhook): the latest wins.
+-- Incremental: every call with a new completion report or recording is recomputed.
+{{ config(unique_key='call_id') }}
+
+with reports as (
     select
         * exclude (call_id),
         coalesce(call_id, task_id) as call_id
     from {{ ref('stg_regal_voice__call_completed') }}
-    where coalesce(call_id, task_id) is not null
+    where {{ touched_only('coalesce(call_id, task_id)', 'int_changed_calls', 'call_id') }}
+),
+
+calls as (
+    -- A call reported twice under different message ids (a re-sent webhook): the latest wins.
+    select
+        *,
+        max(loaded_at) over (partition by call_id) as reports_loaded_at
+    from reports
+    where call_id is not null
     qualify row_number() over (
-            partition by coalesce(call_id, task_id) order by received_at desc, message_id asc
+            partition by call_id order by received_at desc, message_id asc
         ) = 1
 ),
 
 recordings as (
     select
         coalesce(call_id, task_id) as call_id,
-        arg_max(recording_link, received_at) as recording_link
+        arg_max(recording_link, received_at) as recording_link,
+        max(loaded_at) as loaded_at
     from {{ ref('stg_regal_voice__call_recording_available') }}
-    where coalesce(call_id, task_id) is not null
+    where
+        coalesce(call_id, task_id) is not null
+        and {{ touched_only('coalesce(call_id, task_id)', 'int_changed_calls', 'call_id') }}
     group by 1
 ),
 
@@ -40,7 +54,8 @@ final as (
         calls.completed_at,
         {{ handle_time_columns() }},
         recordings.recording_link,
-        calls.message_id
+        calls.message_id,
+        greatest(calls.reports_loaded_at, recordings.loaded_at) as loaded_at
     from calls
     left join recordings on calls.call_id = recordings.call_id
 )

@@ -1,5 +1,24 @@
+-- Incremental: every record of a phone whose consent changed is collapsed again.
+{{ config(
+    unique_key='consent_event_id',
+    pre_hook="{{ delete_touched('phone', 'int_changed_phones') }}",
+) }}
+
 with records as (
     select * from {{ ref('int_consent_records') }}
+    where {{ touched_only('phone', 'int_changed_phones') }}
+),
+
+collapsed as (
+    -- Cached traits re-send the same entry with every identify: keep its first arrival.
+    select
+        *,
+        count(*) over (partition by consent_event_id) as times_received,
+        max(loaded_at) over (partition by consent_event_id) as record_loaded_at
+    from records
+    qualify row_number() over (
+            partition by consent_event_id order by received_at, message_id
+        ) = 1
 ),
 
 final as (
@@ -16,8 +35,9 @@ final as (
         user_id,
         message_id,
         received_at as first_received_at,
-        times_received
-    from records
+        times_received,
+        record_loaded_at as loaded_at
+    from collapsed
 )
 
 select * from final

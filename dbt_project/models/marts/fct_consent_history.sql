@@ -1,11 +1,21 @@
 -- Type-2 consent intervals per (phone, channel), ordered by effective time, never by arrival.
+-- Incremental: the whole history of every phone whose consent changed is recomputed.
+{{ config(
+    unique_key='consent_period_id',
+    pre_hook="{{ delete_touched('phone', 'int_changed_phones') }}",
+) }}
+
 with records as (
-    select * from {{ ref('int_consent_records') }}
+    select
+        *,
+        max(loaded_at) over (partition by phone, channel) as history_loaded_at
+    from {{ ref('int_consent_records') }}
+    where {{ touched_only('phone', 'int_changed_phones') }}
 ),
 
 one_state_per_instant as (
     -- Two records at the same instant with different states: the opt-out wins, the safe
-    -- reading for compliance.
+    -- reading for compliance. A record received several times counts from its first arrival.
     select *
     from records
     qualify row_number() over (
@@ -38,7 +48,8 @@ final as (
         ip,
         opt_in_text,
         user_id,
-        message_id
+        message_id,
+        history_loaded_at as loaded_at
     from state_changes
 )
 

@@ -1,21 +1,40 @@
-with conversations as (
-    -- One report per conversation, the latest winning.
+-- Incremental: every conversation with a new report or message is recomputed.
+{{ config(unique_key='sms_conversation_id') }}
+
+with reports as (
     select
         * exclude (sms_conversation_id),
         coalesce(sms_conversation_id, task_id) as sms_conversation_id
     from {{ ref('stg_regal_voice__sms_conversation_completed') }}
-    where coalesce(sms_conversation_id, task_id) is not null
+    where
+        {{ touched_only(
+            'coalesce(sms_conversation_id, task_id)',
+            'int_changed_sms_conversations',
+            'sms_conversation_id',
+        ) }}
+),
+
+conversations as (
+    -- One report per conversation, the latest winning.
+    select
+        *,
+        max(loaded_at) over (partition by sms_conversation_id) as reports_loaded_at
+    from reports
+    where sms_conversation_id is not null
     qualify row_number() over (
-            partition by coalesce(sms_conversation_id, task_id) order by received_at desc, message_id asc
+            partition by sms_conversation_id order by received_at desc, message_id asc
         ) = 1
 ),
 
 sms_messages as (
     select
         task_id as sms_conversation_id,
-        event_name
+        event_name,
+        loaded_at
     from {{ ref('int_task_events') }}
-    where event_name in ('sms.queued', 'sms.sent', 'sms.received', 'sms.undelivered')
+    where
+        event_name in ('sms.queued', 'sms.sent', 'sms.received', 'sms.undelivered')
+        and {{ touched_only('task_id', 'int_changed_sms_conversations', 'sms_conversation_id') }}
 ),
 
 message_counts as (
@@ -24,7 +43,8 @@ message_counts as (
         count(*) filter (where event_name = 'sms.queued') as messages_queued,
         count(*) filter (where event_name = 'sms.sent') as messages_sent,
         count(*) filter (where event_name = 'sms.received') as messages_received,
-        count(*) filter (where event_name = 'sms.undelivered') as messages_undelivered
+        count(*) filter (where event_name = 'sms.undelivered') as messages_undelivered,
+        max(loaded_at) as loaded_at
     from sms_messages
     group by 1
 ),
@@ -54,7 +74,8 @@ final as (
         coalesce(message_counts.messages_sent, 0) as messages_sent,
         coalesce(message_counts.messages_received, 0) as messages_received,
         coalesce(message_counts.messages_undelivered, 0) as messages_undelivered,
-        conversations.message_id
+        conversations.message_id,
+        greatest(conversations.reports_loaded_at, message_counts.loaded_at) as loaded_at
     from conversation_ids
     left join conversations
         on conversation_ids.sms_conversation_id = conversations.sms_conversation_id

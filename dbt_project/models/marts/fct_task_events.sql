@@ -1,5 +1,9 @@
+-- Incremental: every event of a task with a new event is numbered again.
+{{ config(unique_key='task_id') }}
+
 with task_events as (
     select * from {{ ref('int_task_events') }}
+    where {{ touched_only('task_id', 'int_changed_tasks') }}
 ),
 
 final as (
@@ -14,7 +18,8 @@ final as (
         received_at,
         agent_email,
         channel,
-        queue
+        queue,
+        max(loaded_at) over (partition by task_id) as loaded_at
     from task_events
 )
 

@@ -1,5 +1,9 @@
+-- Incremental: the whole lifecycle of every task with a new event is recomputed.
+{{ config(unique_key='task_id') }}
+
 with task_events as (
     select * from {{ ref('int_task_events') }}
+    where {{ touched_only('task_id', 'int_changed_tasks') }}
 ),
 
 cancellations as (
@@ -8,7 +12,8 @@ cancellations as (
         arg_min(cancelation_reason, occurred_at) as cancelation_reason,
         arg_min(cancelation_source, occurred_at) as cancelation_source,
         arg_min(canceled_by, occurred_at) as canceled_by
-    from {{ ref('stg_regal_voice__task_canceled') }}
+    from task_events
+    where event_name = 'task.canceled'
     group by 1
 ),
 
@@ -17,12 +22,13 @@ handle_times as (
         task_id,
         handle_time_s
     from {{ ref('fct_calls') }}
+    where {{ touched_only('task_id', 'int_changed_tasks') }}
     union all
     select
         task_id,
         handle_time_s
     from {{ ref('fct_sms_conversations') }}
-    where is_completed
+    where is_completed and {{ touched_only('task_id', 'int_changed_tasks') }}
 ),
 
 lifecycle as (
@@ -50,7 +56,8 @@ lifecycle as (
         min(occurred_at) filter (
             where event_name in ('call.completed', 'sms.conversation.completed')
         ) as completed_at,
-        min(occurred_at) filter (where event_name = 'task.canceled') as canceled_at
+        min(occurred_at) filter (where event_name = 'task.canceled') as canceled_at,
+        max(loaded_at) as loaded_at
     from task_events
     group by 1
 ),
@@ -87,7 +94,8 @@ final as (
         {{ seconds_between(
             'lifecycle.created_at',
             'coalesce(lifecycle.completed_at, lifecycle.canceled_at)'
-        ) }} as lifecycle_s
+        ) }} as lifecycle_s,
+        lifecycle.loaded_at
     from lifecycle
     left join cancellations on lifecycle.task_id = cancellations.task_id
     left join handle_times on lifecycle.task_id = handle_times.task_id

@@ -1,16 +1,34 @@
 -- The identify `optIn` array, one row per entry per identify call. Regal ignores an entry
 -- without a timestamp, so its effective time is the entry's own `timestamp`; an identify
 -- without a phone trait falls back to the latest phone its user identified with.
-with identifies as (
+-- Incremental: the identifies of every user with a new identify are unnested again, since a
+-- new phone changes the fallback of the user's older calls; `loaded_at` is the newest of the
+-- call's own and its user's identifies.
+{{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+
+with
+{%- if is_incremental() %}
+changed_users as (
+    select distinct user_id
+    from {{ ref('stg_segment__identifies') }}
+    where user_id is not null and {{ loaded_since_last_build() }}
+),
+{%- endif %}
+
+identifies as (
     select * from {{ ref('stg_segment__identifies') }}
+    {%- if is_incremental() %}
+    where {{ loaded_since_last_build() }} or user_id in (select user_id from changed_users)
+    {%- endif %}
 ),
 
-user_phones as (
+users as (
     select
         user_id,
-        arg_max(phone, occurred_at) as phone
+        arg_max(phone, occurred_at) filter (where phone is not null) as phone,
+        max(loaded_at) as loaded_at
     from identifies
-    where user_id is not null and phone is not null
+    where user_id is not null
     group by 1
 ),
 
@@ -18,11 +36,12 @@ entries as (
     select
         identifies.message_id,
         identifies.user_id,
-        coalesce(identifies.phone, user_phones.phone) as phone,
+        coalesce(identifies.phone, users.phone) as phone,
         identifies.received_at,
+        greatest(identifies.loaded_at, users.loaded_at) as loaded_at,
         unnest(cast(json_extract(identifies.opt_in_json, '$[*]') as json[])) as entry
     from identifies
-    left join user_phones on identifies.user_id = user_phones.user_id
+    left join users on identifies.user_id = users.user_id
     where
         json_valid(identifies.opt_in_json)
         and json_type(identifies.opt_in_json) = 'ARRAY'
@@ -34,6 +53,7 @@ parsed as (
         user_id,
         phone,
         received_at,
+        loaded_at,
         lower(json_extract_string(entry, '$.channel')) as channel,
         try_cast(json_extract_string(entry, '$.subscribed') as boolean) as is_subscribed,
         {{ epoch_to_timestamp("json_extract_string(entry, '$.timestamp')") }} as effective_at,

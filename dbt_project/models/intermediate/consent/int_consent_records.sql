@@ -1,7 +1,11 @@
--- Every valid consent record from both sources, re-sends collapsed: the identify entries
--- (changed_by = identify) and contact.subscribed / contact.unsubscribed (changed_by =
--- regal_voice). A record is valid when it names a phone, a channel, a state and an effective
--- time; identify entries without a timestamp are ignored, as Regal ignores them.
+-- Every valid consent record from both sources, one row per message that carried it: the
+-- identify entries (changed_by = identify) and contact.subscribed / contact.unsubscribed
+-- (changed_by = regal_voice). A record is valid when it names a phone, a channel, a state and
+-- an effective time; identify entries without a timestamp are ignored, as Regal ignores them.
+-- `consent_event_id` names the record, so re-sends of it share one id.
+-- Incremental: the rows of messages loaded (or re-unnested) since the last complete build.
+{{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+
 with identify_entries as (
     select
         message_id,
@@ -14,8 +18,10 @@ with identify_entries as (
         consent_source,
         ip,
         opt_in_text,
-        received_at
+        received_at,
+        loaded_at
     from {{ ref('int_consent_entries_from_identifies') }}
+    where {{ new_rows_only() }}
 ),
 
 regal_events as (
@@ -32,8 +38,10 @@ regal_events as (
             consent_source,
             ip,
             opt_in_text,
-            received_at
+            received_at,
+            loaded_at
         from {{ ref('stg_regal_voice__' ~ table_name) }}
+        where {{ new_rows_only() }}
         {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
@@ -42,27 +50,15 @@ valid_records as (
     select * from identify_entries
     union all
     select * from regal_events
-),
-
-collapsed as (
-    -- Cached traits re-send the same entry with every identify: keep its first arrival.
-    select
-        md5(concat_ws('|', phone, channel, is_subscribed, epoch_ms(effective_at), changed_by))
-            as consent_event_id,
-        *,
-        count(*) over (
-            partition by phone, channel, is_subscribed, effective_at, changed_by
-        ) as times_received
-    from valid_records
-    where
-        phone is not null
-        and channel is not null
-        and is_subscribed is not null
-        and effective_at is not null
-    qualify row_number() over (
-            partition by phone, channel, is_subscribed, effective_at, changed_by
-            order by received_at, message_id
-        ) = 1
 )
 
-select * from collapsed
+select
+    md5(concat_ws('|', phone, channel, is_subscribed, epoch_ms(effective_at), changed_by))
+        as consent_event_id,
+    *
+from valid_records
+where
+    phone is not null
+    and channel is not null
+    and is_subscribed is not null
+    and effective_at is not null

@@ -7,7 +7,8 @@ select
     completed_at,
     talk_time_s,
     wrap_time_s,
-    handle_time_s
+    handle_time_s,
+    loaded_at
 from {{ ref('fct_calls') }}
 union all
 select
@@ -18,6 +19,7 @@ select
     completed_at,
     talk_time_s,
     wrap_time_s,
-    handle_time_s
+    handle_time_s,
+    loaded_at
 from {{ ref('fct_sms_conversations') }}
 where is_completed

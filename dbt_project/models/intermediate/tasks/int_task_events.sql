@@ -1,6 +1,10 @@
 -- Every task-scoped event, one row per message, in one shape: the raw material of the task
 -- lifecycle. `lifecycle_rank` orders events that share a timestamp in the order TaskRouter
 -- emits them. Columns an event lacks are filled with null by `union all by name`.
+-- Incremental: each build adds the messages loaded since the last one (a message loaded again
+-- replaces its row), so the marts can find the tasks that changed without reading history.
+{{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+
 with task_created as (
     select
         message_id,
@@ -9,6 +13,7 @@ with task_created as (
         1 as lifecycle_rank,
         coalesce(created_at, occurred_at) as occurred_at,
         received_at,
+        loaded_at,
         channel,
         task_type,
         queue,
@@ -16,6 +21,7 @@ with task_created as (
         contact_phone,
         direction
     from {{ ref('stg_regal_voice__task_created') }}
+    where {{ new_rows_only() }}
 ),
 
 reservation_created as (
@@ -26,6 +32,7 @@ reservation_created as (
         2 as lifecycle_rank,
         occurred_at,
         received_at,
+        loaded_at,
         reserved_agent_email as agent_email,
         channel,
         task_type,
@@ -33,6 +40,7 @@ reservation_created as (
         campaign_id,
         contact_phone
     from {{ ref('stg_regal_voice__task_reservation_created') }}
+    where {{ new_rows_only() }}
 ),
 
 reservation_accepted as (
@@ -43,6 +51,7 @@ reservation_accepted as (
         3 as lifecycle_rank,
         occurred_at,
         received_at,
+        loaded_at,
         agent_email,
         channel,
         task_type,
@@ -50,6 +59,7 @@ reservation_accepted as (
         campaign_id,
         contact_phone
     from {{ ref('stg_regal_voice__task_reservation_accepted') }}
+    where {{ new_rows_only() }}
 ),
 
 task_canceled as (
@@ -60,12 +70,17 @@ task_canceled as (
         7 as lifecycle_rank,
         occurred_at,
         received_at,
+        loaded_at,
         channel,
         task_type,
         queue,
         campaign_id,
-        contact_phone
+        contact_phone,
+        cancelation_reason,
+        cancelation_source,
+        canceled_by
     from {{ ref('stg_regal_voice__task_canceled') }}
+    where {{ new_rows_only() }}
 ),
 
 call_placed as (
@@ -76,12 +91,14 @@ call_placed as (
         4 as lifecycle_rank,
         occurred_at,
         received_at,
+        loaded_at,
         coalesce(channel, 'voice') as channel,
         task_type,
         queue,
         campaign_id,
         contact_phone
     from {{ ref('stg_regal_voice__call_placed') }}
+    where {{ new_rows_only() }}
 ),
 
 call_wrapup as (
@@ -92,12 +109,14 @@ call_wrapup as (
         6 as lifecycle_rank,
         occurred_at,
         received_at,
+        loaded_at,
         coalesce(channel, 'voice') as channel,
         task_type,
         queue,
         campaign_id,
         contact_phone
     from {{ ref('stg_regal_voice__call_wrapup') }}
+    where {{ new_rows_only() }}
 ),
 
 call_completed as (
@@ -108,6 +127,7 @@ call_completed as (
         7 as lifecycle_rank,
         coalesce(completed_at, occurred_at) as occurred_at,
         received_at,
+        loaded_at,
         agent_email,
         coalesce(channel, 'voice') as channel,
         task_type,
@@ -116,6 +136,7 @@ call_completed as (
         contact_phone,
         direction
     from {{ ref('stg_regal_voice__call_completed') }}
+    where {{ new_rows_only() }}
 ),
 
 call_recording as (
@@ -126,8 +147,10 @@ call_recording as (
         8 as lifecycle_rank,
         occurred_at,
         received_at,
+        loaded_at,
         'voice' as channel
     from {{ ref('stg_regal_voice__call_recording_available') }}
+    where {{ new_rows_only() }}
 ),
 
 sms_messages as (
@@ -139,11 +162,12 @@ sms_messages as (
             5 as lifecycle_rank,
             occurred_at,
             received_at,
+        loaded_at,
             agent_email,
             'sms' as channel,
             campaign_id
         from {{ ref('stg_regal_voice__sms_' ~ event) }}
-        where sms_conversation_id is not null
+        where sms_conversation_id is not null and {{ new_rows_only() }}
         {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
@@ -156,6 +180,7 @@ sms_completed as (
         7 as lifecycle_rank,
         coalesce(completed_at, occurred_at) as occurred_at,
         received_at,
+        loaded_at,
         agent_email,
         coalesce(channel, 'sms') as channel,
         task_type,
@@ -163,6 +188,7 @@ sms_completed as (
         campaign_id,
         contact_phone
     from {{ ref('stg_regal_voice__sms_conversation_completed') }}
+    where {{ new_rows_only() }}
 ),
 
 unioned as (

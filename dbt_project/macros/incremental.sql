@@ -1,0 +1,171 @@
+{#-
+    Incremental builds: each run recomputes only the keys (tasks, calls, phones, days…) that rows
+    loaded since the last complete, successful build touched.
+
+    Why one watermark for the whole project rather than `max(loaded_at)` of each model: the
+    models that group history by a key (a phone's consent, a day's KPIs) must also delete the
+    keys a change moved rows away from, and the set of touched keys must be the same in every
+    model of a build. `ops.dbt_builds` records, per `dbt build`/`dbt run`, the raw data's
+    high-water mark when it started; the latest complete build that succeeded is where the
+    next one starts. A failed build (a model or a test) never advances it, so the next build
+    recomputes the same keys again and its tests see the same rows again.
+-#}
+
+
+{#- The newest load dlt committed to any raw schema: every raw row carries a `uuid_ts` taken
+    when its file was read, before its load committed, so rows loaded after a build starts
+    always have `uuid_ts` later than this. -#}
+{% macro raw_watermark_sql() -%}
+    {%- set parts = [] -%}
+    {%- for schema in raw_schemas() -%}
+        {%- set loads = adapter.get_relation(database=target.database, schema=schema, identifier='_dlt_loads') -%}
+        {%- if loads is not none -%}
+            {%- do parts.append('select max(inserted_at) as loaded_at from ' ~ loads) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if parts -%}
+        (select max(loaded_at) from ({{ parts | join(' union all ') }}) as loads)
+    {%- else -%}
+        cast(null as timestamptz)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro raw_schemas() -%}
+    {{ return([var('regal_voice_schema'), var('segment_schema')]) }}
+{%- endmacro %}
+
+
+{#- The raw watermark of the last complete build that succeeded, as text; none when there was
+    none (a new warehouse, or one built before builds were recorded). -#}
+{% macro changed_since() -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set builds = adapter.get_relation(database=target.database, schema='ops', identifier='dbt_builds') -%}
+    {%- if builds is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        select strftime(raw_watermark at time zone 'UTC', '%Y-%m-%d %H:%M:%S.%f') || '+00'
+        from {{ builds }}
+        where status = 'succeeded' and is_complete and raw_watermark is not null
+        order by started_at desc
+        limit 1
+    {%- endset -%}
+    {%- set rows = run_query(query).rows -%}
+    {{ return(rows[0][0] if rows | length > 0 else none) }}
+{%- endmacro %}
+
+
+{#- A condition true for rows loaded since the last complete build (every row if none). -#}
+{% macro loaded_since_last_build(column='loaded_at') -%}
+    {%- set since = changed_since() -%}
+    {%- if since is none -%}
+        true
+    {%- else -%}
+        {{ column }} > cast('{{ since }}' as timestamptz)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- In an incremental run, only rows loaded since the last complete build; in a full build, all. -#}
+{% macro new_rows_only(column='loaded_at') -%}
+    {%- if is_incremental() -%}
+        {{ loaded_since_last_build(column) }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- In an incremental run, only rows whose `column` is among the keys `touched_model` lists;
+    in a full build, all rows. -#}
+{% macro touched_only(column, touched_model, touched_column=none) -%}
+    {#- ref() outside the condition: dbt records dependencies while parsing, where
+        is_incremental() is false. -#}
+    {%- set touched = ref(touched_model) -%}
+    {%- if is_incremental() -%}
+        {{ column }} in (select {{ touched_column or column.split('.')[-1] }} from {{ touched }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- pre_hook of a model keyed by `column`: delete the rows of every touched key before the
+    recomputed ones are inserted, so a key that no longer has rows (a day that lost its only
+    task to another day) is not left behind. -#}
+{% macro delete_touched(column, touched_model, touched_column=none) -%}
+    {%- set touched = ref(touched_model) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ column }} in (select {{ touched_column or column }} from {{ touched }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- on-run-start: record the build and the raw data it starts from. -#}
+{% macro record_build_start() -%}
+    {%- if flags.WHICH not in ('build', 'run') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set args = invocation_args_dict -%}
+    {%- set skipped_types = args.get('exclude_resource_types') or [] -%}
+    {%- set is_complete = not (args.get('select') or args.get('exclude') or args.get('selector')
+        or args.get('resource_types') or (skipped_types | reject('equalto', 'unit_test') | list)) -%}
+    {%- set checksum = var('project_checksum', none) -%}
+    {%- set record -%}
+    create schema if not exists ops;
+    create table if not exists ops.dbt_builds (
+        invocation_id varchar primary key,
+        command varchar not null,
+        started_at timestamptz not null,
+        finished_at timestamptz,
+        raw_watermark timestamptz,
+        project_checksum varchar,
+        is_full_refresh boolean not null,
+        is_complete boolean not null,
+        status varchar not null
+    );
+    insert into ops.dbt_builds values (
+        '{{ invocation_id }}',
+        '{{ flags.WHICH }}',
+        now(),
+        null,
+        {{ raw_watermark_sql() }},
+        {{ "'" ~ checksum ~ "'" if checksum else 'null' }},
+        {{ 'true' if flags.FULL_REFRESH else 'false' }},
+        {{ 'true' if is_complete else 'false' }},
+        'running'
+    )
+    {%- endset -%}
+    {{ run_and_commit(record) }}
+{%- endmacro %}
+
+
+{#- Hooks run in a transaction dbt rolls back: the record must be committed to stay. -#}
+{% macro run_and_commit(sql) -%}
+    {%- do run_query(sql) -%}
+    {%- do adapter.commit() -%}
+{%- endmacro %}
+
+
+{#- on-run-end: a build succeeded when no model, test or hook failed or was skipped. -#}
+{% macro record_build_end(results) -%}
+    {%- if flags.WHICH not in ('build', 'run') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set failed = [] -%}
+    {%- for result in results -%}
+        {%- if result.status in ('error', 'fail', 'runtime error', 'skipped') -%}
+            {%- do failed.append(result) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set record -%}
+    update ops.dbt_builds
+    set finished_at = now(), status = '{{ "failed" if failed else "succeeded" }}'
+    where invocation_id = '{{ invocation_id }}'
+    {%- endset -%}
+    {{ run_and_commit(record) }}
+{%- endmacro %}

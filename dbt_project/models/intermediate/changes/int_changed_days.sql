@@ -1,0 +1,16 @@
+-- Reporting days whose KPIs may have changed since the last complete build: every day any event
+-- of a changed task happened on (a task counts on the day of its creation, acceptance or
+-- completion, all of them event times, before and after the change), and every day an agent
+-- status period changed on.
+with changed as (
+    select {{ reporting_date('occurred_at') }} as activity_date
+    from {{ ref('int_task_events') }}
+    where task_id in (select task_id from {{ ref('int_changed_tasks') }})
+    union
+    select activity_date
+    from {{ ref('int_agent_activity_by_day') }}
+    where {{ loaded_since_last_build() }}
+)
+
+select activity_date from changed
+where activity_date is not null

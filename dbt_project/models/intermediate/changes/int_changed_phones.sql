@@ -1,0 +1,26 @@
+-- Phones whose consent or identity may have changed since the last complete build: phones of
+-- new consent records, every phone a user with a new identify ever identified with (an
+-- identify without a phone takes its user's latest phone, so a new phone moves older records
+-- from the previous one), and the contact phones of changed tasks.
+with changed_users as (
+    select distinct user_id
+    from {{ ref('stg_segment__identifies') }}
+    where user_id is not null and {{ loaded_since_last_build() }}
+),
+
+changed as (
+    select phone
+    from {{ ref('stg_segment__identifies') }}
+    where {{ loaded_since_last_build() }} or user_id in (select user_id from changed_users)
+    union
+    select phone
+    from {{ ref('int_consent_records') }}
+    where {{ loaded_since_last_build() }}
+    union
+    select contact_phone as phone
+    from {{ ref('int_task_events') }}
+    where task_id in (select task_id from {{ ref('int_changed_tasks') }})
+)
+
+select phone from changed
+where phone is not null

@@ -1,0 +1,169 @@
+"""Build the dbt models for what the warehouse holds: only what new data touched, everything when
+the models themselves changed, nothing when neither did.
+
+dbt records every build in ``ops.dbt_builds`` (``dbt_project/macros/incremental.sql``): the
+raw data's high-water mark when it started, the checksum of the project it ran, and whether it
+succeeded. A scheduled run compares that record with the warehouse and the project on disk:
+
+- no load committed since the last good build, same project: nothing to build (a no-op run
+  stays a few seconds however large the warehouse);
+- new loads, same project: an incremental build, whose data tests check the changed rows;
+- a changed project (an upgrade, an edited model) or no good build on record: a full build,
+  unit tests included, so no row computed by older SQL survives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipelines.settings import FILES_TABLE, PROJECT_ROOT, REGAL_VOICE_DATASET, SEGMENT_DATASET
+
+log = logging.getLogger("pipelines.load")
+
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+# What a build's result depends on; profiles.yml only tunes resources, target/ and logs/ are
+# dbt's own output.
+PROJECT_INPUTS = ("dbt_project.yml", "models", "macros", "tests")
+BUILDS_TABLE = "ops.dbt_builds"
+RAW_SCHEMAS = (REGAL_VOICE_DATASET, SEGMENT_DATASET)
+
+
+class DbtFailed(RuntimeError):
+    """dbt exited non-zero: its own output above says which model or test."""
+
+
+def project_checksum(project: Path = DBT_PROJECT) -> str:
+    """A digest of every file the models are built from."""
+    digest = hashlib.sha256()
+    for name in PROJECT_INPUTS:
+        root = project / name
+        paths = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in paths:
+            if path.exists():
+                digest.update(str(path.relative_to(project)).encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def raw_watermark(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When dlt last committed a load to a raw schema (as ``raw_watermark_sql`` in dbt)."""
+    parts = [
+        f'SELECT max(inserted_at) AS loaded_at FROM "{schema}"._dlt_loads'
+        for schema in RAW_SCHEMAS
+        if _table_exists(con, schema, "_dlt_loads")
+    ]
+    if not parts:
+        return None
+    return con.execute(f"SELECT max(loaded_at) FROM ({' UNION ALL '.join(parts)})").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What ``dbt build`` must do this run, and why (for the log)."""
+
+    mode: str  # "skip", "incremental" or "full"
+    reason: str
+
+
+def plan_build(con: duckdb.DuckDBPyConnection, checksum: str, full: bool = False) -> BuildPlan:
+    if full:
+        return BuildPlan("full", "a full build was asked for")
+    if not _table_exists(con, "ops", "dbt_builds"):
+        return BuildPlan("full", "no earlier build is recorded in this warehouse")
+    last = con.execute(
+        f"SELECT project_checksum, raw_watermark FROM {BUILDS_TABLE} "
+        "WHERE status = 'succeeded' AND is_complete ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    if last is None:
+        return BuildPlan("full", "no earlier build succeeded")
+    built_checksum, built_watermark = last
+    if built_checksum != checksum:
+        return BuildPlan("full", "the models changed since the last build")
+    newest = raw_watermark(con)
+    if newest is None or (built_watermark is not None and newest <= built_watermark):
+        return BuildPlan("skip", "nothing was loaded since the last build")
+    return BuildPlan("incremental", "new data since the last build")
+
+
+def dbt_command(*arguments: str) -> list[str]:
+    # The dbt next to this interpreter: cron and `make` run without the virtualenv activated.
+    dbt = Path(sys.executable).with_name("dbt")
+    return [
+        str(dbt) if dbt.exists() else "dbt",
+        *arguments,
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+    ]
+
+
+def build_arguments(plan: BuildPlan, checksum: str) -> list[str]:
+    variables = {"project_checksum": checksum}
+    if plan.mode == "full":
+        return ["build", "--full-refresh", "--vars", json.dumps(variables)]
+    # Unit tests check the SQL, which has not changed since the last (full) build; the data
+    # tests check the rows this build recomputed.
+    variables["tests_scope"] = "changed"
+    return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(variables)]
+
+
+def run_dbt_build(warehouse: Path, plan: BuildPlan, checksum: str) -> None:
+    env = {**os.environ, "WAREHOUSE": str(warehouse.resolve())}
+    completed = subprocess.run(dbt_command(*build_arguments(plan, checksum)), env=env)
+    if completed.returncode != 0:
+        raise DbtFailed(
+            f"dbt build failed (exit {completed.returncode}); the failing models and tests "
+            "are listed above and in dbt_project/logs/dbt.log. The next run builds them again"
+        )
+
+
+def freshness_threshold_hours(project: Path = DBT_PROJECT) -> float:
+    """The ``freshness_warn_after_hours`` var, the one setting dbt's source freshness uses too."""
+    settings = yaml.safe_load((project / "dbt_project.yml").read_text())
+    return float(settings.get("vars", {}).get("freshness_warn_after_hours", 36))
+
+
+def stale_sources(
+    con: duckdb.DuckDBPyConnection, hours: float, now: datetime | None = None
+) -> list[str]:
+    """One warning per source whose newest message Segment received more than ``hours`` ago.
+
+    The same check as ``dbt source freshness`` on ``_archive_files.newest_received_at``, done
+    here because starting dbt for it would cost a scheduled no-op run most of its time.
+    """
+    now = now or datetime.now(UTC)
+    warnings = []
+    for schema in RAW_SCHEMAS:
+        if not _table_exists(con, schema, FILES_TABLE):
+            continue
+        newest = con.execute(f'SELECT max(newest_received_at) FROM "{schema}".{FILES_TABLE}')
+        newest = newest.fetchone()[0]
+        if newest is None:
+            continue
+        age = (now - newest).total_seconds() / 3600
+        if age > hours:
+            warnings.append(
+                f"{schema}: the newest message was received {newest:%Y-%m-%d %H:%M} UTC, "
+                f"{age:,.0f} h ago (warns after {hours:g} h: freshness_warn_after_hours)"
+            )
+    return warnings
