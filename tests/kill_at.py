@@ -25,6 +25,7 @@ import pipelines.cli
 import pipelines.load
 import pipelines.run_log
 import pipelines.segment_archive
+import pipelines.transform
 from pipelines.segment_archive.preparation import FilePreparer
 from pipelines.settings import BRAND_SOURCE_ID
 
@@ -83,7 +84,7 @@ def kill_during_dbt_build(models_done: int) -> None:
                 kill()
         return subprocess.CompletedProcess(command, dbt.wait())
 
-    pipelines.cli.subprocess.run = run
+    pipelines.transform.subprocess.run = run
 
 
 def brand_file(_self, item) -> bool:

@@ -22,8 +22,16 @@ from tests.conftest import PROJECT, make
 from tests.kill_at import POINTS
 
 SOURCES = (REGAL_VOICE_SOURCE_ID, BRAND_SOURCE_ID)
-# Columns that say when or from where a row was loaded, not what it holds.
-LOAD_METADATA = {"_dlt_load_id", "_dlt_id", "uuid_ts", "read_at", "file_url"}
+# Columns that say when or from where a row was loaded or built, not what it holds.
+LOAD_METADATA = {
+    "_dlt_load_id",
+    "_dlt_id",
+    "uuid_ts",
+    "read_at",
+    "file_url",
+    "loaded_at",
+    "refreshed_at",
+}
 
 
 def day_folders(root: Path) -> list[list[Path]]:

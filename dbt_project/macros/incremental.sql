@@ -79,6 +79,24 @@
 {%- endmacro %}
 
 
+{#- When this build started: the `refreshed_at` of every row it writes, so the rows a build
+    recomputed are the rows whose `refreshed_at` is its own. -#}
+{% macro build_time() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00' as timestamptz)
+{%- endmacro %}
+
+
+{#- In an incremental run, only the rows of the model this one reads that this build
+    recomputed; in a full build, all. -#}
+{% macro refreshed_by_this_build_only(column='refreshed_at') -%}
+    {%- if is_incremental() -%}
+        {{ column }} = {{ build_time() }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- In an incremental run, only rows whose `column` is among the keys `touched_model` lists;
     in a full build, all rows. -#}
 {% macro touched_only(column, touched_model, touched_column=none) -%}

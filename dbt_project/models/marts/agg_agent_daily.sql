@@ -15,8 +15,7 @@ with handled as (
         avg(wrap_time_s) filter (where channel = 'voice') as avg_wrap_time_s,
         avg(handle_time_s) filter (where channel = 'voice') as avg_handle_time_s,
         avg(handle_time_s) filter (where channel = 'sms') as avg_sms_handle_time_s,
-        cast(coalesce(sum(handle_time_s), 0) as bigint) as busy_s,
-        max(loaded_at) as loaded_at
+        cast(coalesce(sum(handle_time_s), 0) as bigint) as busy_s
     from {{ ref('int_handled_tasks') }}
     where
         agent_email is not null
@@ -30,8 +29,7 @@ accepted as (
         {{ reporting_date('accepted_at') }} as activity_date,
         accepted_agent_email as agent_email,
         count(*) as tasks_accepted,
-        avg(time_to_accept_s) as avg_speed_of_answer_s,
-        max(loaded_at) as loaded_at
+        avg(time_to_accept_s) as avg_speed_of_answer_s
     from {{ ref('fct_tasks') }}
     where
         accepted_agent_email is not null
@@ -44,8 +42,7 @@ activity as (
         activity_date,
         agent_email,
         cast(sum(duration_s) filter (where is_available) as bigint) as available_s,
-        cast(sum(duration_s) filter (where not is_available) as bigint) as unavailable_s,
-        max(loaded_at) as loaded_at
+        cast(sum(duration_s) filter (where not is_available) as bigint) as unavailable_s
     from {{ ref('int_agent_activity_by_day') }}
     where {{ touched_only('activity_date', 'int_changed_days') }}
     group by 1, 2
@@ -90,8 +87,7 @@ final as (
             + greatest(coalesce(activity.available_s, 0) - coalesce(handled.busy_s, 0), 0),
             0
         ) as occupancy,
-        max(greatest(handled.loaded_at, accepted.loaded_at, activity.loaded_at))
-            over (partition by agent_days.activity_date) as loaded_at
+        {{ build_time() }} as refreshed_at
     from agent_days
     left join handled
         on agent_days.activity_date = handled.activity_date

@@ -33,8 +33,7 @@ task_outcomes as (
         ) as service_level,
         count(*) filter (where final_status = 'canceled' and accepted_at is null) / nullif(
             count(*) filter (where accepted_at is not null or final_status = 'canceled'), 0
-        ) as abandonment_rate,
-        max(loaded_at) as loaded_at
+        ) as abandonment_rate
     from tasks
     group by 1, 2
 ),
@@ -48,8 +47,7 @@ handled as (
         avg(talk_time_s) filter (where channel = 'voice') as avg_talk_time_s,
         avg(wrap_time_s) filter (where channel = 'voice') as avg_wrap_time_s,
         avg(handle_time_s) filter (where channel = 'voice') as avg_handle_time_s,
-        avg(handle_time_s) filter (where channel = 'sms') as avg_sms_handle_time_s,
-        max(loaded_at) as loaded_at
+        avg(handle_time_s) filter (where channel = 'sms') as avg_sms_handle_time_s
     from {{ ref('int_handled_tasks') }}
     where
         completed_at is not null
@@ -86,8 +84,7 @@ final as (
         task_outcomes.avg_speed_of_answer_s,
         task_outcomes.service_level,
         task_outcomes.abandonment_rate,
-        max(greatest(task_outcomes.loaded_at, handled.loaded_at))
-            over (partition by queue_days.activity_date) as loaded_at
+        {{ build_time() }} as refreshed_at
     from queue_days
     left join task_outcomes
         on queue_days.activity_date = task_outcomes.activity_date

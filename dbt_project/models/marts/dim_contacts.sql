@@ -17,8 +17,7 @@ latest_identity as (
         arg_max(email, occurred_at) filter (where email is not null) as email,
         arg_max(first_name, occurred_at) filter (where first_name is not null) as first_name,
         arg_max(last_name, occurred_at) filter (where last_name is not null) as last_name,
-        max(occurred_at) as last_identified_at,
-        max(loaded_at) as loaded_at
+        max(occurred_at) as last_identified_at
     from identifies
     group by 1
 ),
@@ -29,8 +28,7 @@ current_consent as (
         bool_or(is_subscribed) filter (where channel = 'sms') as is_sms_subscribed,
         bool_or(is_subscribed) filter (where channel = 'voice') as is_voice_subscribed,
         bool_or(is_subscribed) filter (where channel = 'email') as is_email_subscribed,
-        max(valid_from) as consent_updated_at,
-        max(loaded_at) as loaded_at
+        max(valid_from) as consent_updated_at
     from {{ ref('fct_consent_history') }}
     where is_current and {{ touched_only('phone', 'int_changed_phones') }}
     group by 1
@@ -40,8 +38,7 @@ task_contacts as (
     select
         contact_phone as phone,
         count(*) as task_count,
-        max(first_event_at) as last_task_at,
-        max(loaded_at) as loaded_at
+        max(first_event_at) as last_task_at
     from {{ ref('fct_tasks') }}
     where
         contact_phone is not null
@@ -52,8 +49,7 @@ task_contacts as (
 consent_users as (
     select
         phone,
-        arg_max(user_id, effective_at) filter (where user_id is not null) as user_id,
-        max(loaded_at) as loaded_at
+        arg_max(user_id, effective_at) filter (where user_id is not null) as user_id
     from {{ ref('fct_consent_events') }}
     where {{ touched_only('phone', 'int_changed_phones') }}
     group by 1
@@ -81,12 +77,7 @@ final as (
         current_consent.consent_updated_at,
         coalesce(task_contacts.task_count, 0) as task_count,
         task_contacts.last_task_at,
-        greatest(
-            latest_identity.loaded_at,
-            current_consent.loaded_at,
-            task_contacts.loaded_at,
-            consent_users.loaded_at
-        ) as loaded_at
+        {{ build_time() }} as refreshed_at
     from phones
     left join latest_identity on phones.phone = latest_identity.phone
     left join current_consent on phones.phone = current_consent.phone

@@ -56,13 +56,10 @@ periods as (
         activity_name,
         is_available,
         occurred_at as started_at,
-        lead(occurred_at) over agent_updates as ended_at,
-        -- a period is defined by its own update and the next one
-        greatest(loaded_at, lead(loaded_at) over agent_updates) as loaded_at
+        lead(occurred_at) over (
+            partition by agent_email order by occurred_at, received_at, message_id
+        ) as ended_at
     from updates_to_recompute
-    window agent_updates as (
-        partition by agent_email order by occurred_at, received_at, message_id
-    )
 ),
 
 final as (
@@ -75,7 +72,7 @@ final as (
         ended_at,
         {{ seconds_between('started_at', 'ended_at') }} as duration_s,
         ended_at is null as is_current,
-        loaded_at
+        {{ build_time() }} as refreshed_at
     from periods
 )
 

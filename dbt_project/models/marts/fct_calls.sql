@@ -11,9 +11,7 @@ with reports as (
 
 calls as (
     -- A call reported twice under different message ids (a re-sent webhook): the latest wins.
-    select
-        *,
-        max(loaded_at) over (partition by call_id) as reports_loaded_at
+    select *
     from reports
     where call_id is not null
     qualify row_number() over (
@@ -24,8 +22,7 @@ calls as (
 recordings as (
     select
         coalesce(call_id, task_id) as call_id,
-        arg_max(recording_link, received_at) as recording_link,
-        max(loaded_at) as loaded_at
+        arg_max(recording_link, received_at) as recording_link
     from {{ ref('stg_regal_voice__call_recording_available') }}
     where
         coalesce(call_id, task_id) is not null
@@ -55,7 +52,7 @@ final as (
         {{ handle_time_columns() }},
         recordings.recording_link,
         calls.message_id,
-        greatest(calls.reports_loaded_at, recordings.loaded_at) as loaded_at
+        {{ build_time() }} as refreshed_at
     from calls
     left join recordings on calls.call_id = recordings.call_id
 )

@@ -13,8 +13,7 @@ collapsed as (
     -- Cached traits re-send the same entry with every identify: keep its first arrival.
     select
         *,
-        count(*) over (partition by consent_event_id) as times_received,
-        max(loaded_at) over (partition by consent_event_id) as record_loaded_at
+        count(*) over (partition by consent_event_id) as times_received
     from records
     qualify row_number() over (
             partition by consent_event_id order by received_at, message_id
@@ -36,7 +35,7 @@ final as (
         message_id,
         received_at as first_received_at,
         times_received,
-        record_loaded_at as loaded_at
+        {{ build_time() }} as refreshed_at
     from collapsed
 )
 

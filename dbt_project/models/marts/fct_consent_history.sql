@@ -6,10 +6,7 @@
 ) }}
 
 with records as (
-    select
-        *,
-        max(loaded_at) over (partition by phone, channel) as history_loaded_at
-    from {{ ref('int_consent_records') }}
+    select * from {{ ref('int_consent_records') }}
     where {{ touched_only('phone', 'int_changed_phones') }}
 ),
 
@@ -49,7 +46,7 @@ final as (
         opt_in_text,
         user_id,
         message_id,
-        history_loaded_at as loaded_at
+        {{ build_time() }} as refreshed_at
     from state_changes
 )
 

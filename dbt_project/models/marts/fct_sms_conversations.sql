@@ -16,9 +16,7 @@ with reports as (
 
 conversations as (
     -- One report per conversation, the latest winning.
-    select
-        *,
-        max(loaded_at) over (partition by sms_conversation_id) as reports_loaded_at
+    select *
     from reports
     where sms_conversation_id is not null
     qualify row_number() over (
@@ -29,8 +27,7 @@ conversations as (
 sms_messages as (
     select
         task_id as sms_conversation_id,
-        event_name,
-        loaded_at
+        event_name
     from {{ ref('int_task_events') }}
     where
         event_name in ('sms.queued', 'sms.sent', 'sms.received', 'sms.undelivered')
@@ -43,8 +40,7 @@ message_counts as (
         count(*) filter (where event_name = 'sms.queued') as messages_queued,
         count(*) filter (where event_name = 'sms.sent') as messages_sent,
         count(*) filter (where event_name = 'sms.received') as messages_received,
-        count(*) filter (where event_name = 'sms.undelivered') as messages_undelivered,
-        max(loaded_at) as loaded_at
+        count(*) filter (where event_name = 'sms.undelivered') as messages_undelivered
     from sms_messages
     group by 1
 ),
@@ -75,7 +71,7 @@ final as (
         coalesce(message_counts.messages_received, 0) as messages_received,
         coalesce(message_counts.messages_undelivered, 0) as messages_undelivered,
         conversations.message_id,
-        greatest(conversations.reports_loaded_at, message_counts.loaded_at) as loaded_at
+        {{ build_time() }} as refreshed_at
     from conversation_ids
     left join conversations
         on conversation_ids.sms_conversation_id = conversations.sms_conversation_id

@@ -19,7 +19,7 @@ final as (
         agent_email,
         channel,
         queue,
-        max(loaded_at) over (partition by task_id) as loaded_at
+        {{ build_time() }} as refreshed_at
     from task_events
 )
 

@@ -56,8 +56,7 @@ lifecycle as (
         min(occurred_at) filter (
             where event_name in ('call.completed', 'sms.conversation.completed')
         ) as completed_at,
-        min(occurred_at) filter (where event_name = 'task.canceled') as canceled_at,
-        max(loaded_at) as loaded_at
+        min(occurred_at) filter (where event_name = 'task.canceled') as canceled_at
     from task_events
     group by 1
 ),
@@ -95,7 +94,7 @@ final as (
             'lifecycle.created_at',
             'coalesce(lifecycle.completed_at, lifecycle.canceled_at)'
         ) }} as lifecycle_s,
-        lifecycle.loaded_at
+        {{ build_time() }} as refreshed_at
     from lifecycle
     left join cancellations on lifecycle.task_id = cancellations.task_id
     left join handle_times on lifecycle.task_id = handle_times.task_id

@@ -1,12 +1,12 @@
 -- Agent status periods cut at the reporting day's midnights (in the reporting_timezone var),
 -- so a shift across midnight counts on both days. Open periods (the current status) are left
 -- out: their length is not known yet.
--- Incremental: the periods recomputed since the last complete build are cut again.
+-- Incremental: the periods fct_agent_activity recomputed in this build are cut again.
 {{ config(materialized='incremental', unique_key='agent_activity_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
 
 with periods as (
     select * from {{ ref('fct_agent_activity') }}
-    where ended_at is not null and {{ new_rows_only() }}
+    where ended_at is not null and {{ refreshed_by_this_build_only() }}
 ),
 
 days as (
@@ -26,7 +26,6 @@ clipped as (
         agent_email,
         activity_name,
         is_available,
-        loaded_at,
         cast(day_start as date) as activity_date,
         greatest(started_at, timezone('{{ var("reporting_timezone") }}', cast(day_start as timestamp)))
             as clipped_start,
@@ -44,5 +43,5 @@ select
     is_available,
     activity_date,
     {{ seconds_between('clipped_start', 'clipped_end') }} as duration_s,
-    loaded_at
+    {{ build_time() }} as refreshed_at
 from clipped

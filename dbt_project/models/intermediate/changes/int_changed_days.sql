@@ -9,7 +9,7 @@ with changed as (
     union
     select activity_date
     from {{ ref('int_agent_activity_by_day') }}
-    where {{ loaded_since_last_build() }}
+    where refreshed_at = {{ build_time() }}
 )
 
 select activity_date from changed

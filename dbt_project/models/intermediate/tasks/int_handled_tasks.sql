@@ -7,8 +7,7 @@ select
     completed_at,
     talk_time_s,
     wrap_time_s,
-    handle_time_s,
-    loaded_at
+    handle_time_s
 from {{ ref('fct_calls') }}
 union all
 select
@@ -19,7 +18,6 @@ select
     completed_at,
     talk_time_s,
     wrap_time_s,
-    handle_time_s,
-    loaded_at
+    handle_time_s
 from {{ ref('fct_sms_conversations') }}
 where is_completed
