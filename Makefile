@@ -1,13 +1,13 @@
 # The user interface of the project: every target a user or cron needs.
 # Variables (all optional): REGAL_VOICE_URL, SEGMENT_URL, WAREHOUSE, LOCK_WAIT, BUSY_WAIT, FULL,
-# DOCS_PORT.
+# PUBLISH_KEEP_HOURS, DOCS_PORT.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE := data/sample
 STAMP := $(VENV)/.installed
 
-export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT FULL
+export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS
 
 .PHONY: load ingest transform docs docs-static sample test lint bench clean
 
@@ -55,8 +55,8 @@ test: $(STAMP)
 
 # Times the load and dbt build beside DuckDB's floor and plain dlt (README "Performance").
 # Writes data/bench/results.json, data/bench/scaling.png and the README's table.
-EVENTS ?= 1000000
-SCALES ?= 100000,300000
+EVENTS ?= 5000000
+SCALES ?= 500000,1000000
 REPEATS ?= 3
 bench: $(STAMP)
 	$(BIN)/python -m pipelines.bench --events $(EVENTS) --scales $(SCALES) --repeats $(REPEATS)
@@ -68,4 +68,5 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(SAMPLE) data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.dlt \
-		data/warehouse.analytics.duckdb data/warehouse.duckdb.lock data/bench/work
+		data/warehouse.analytics.duckdb data/warehouse.analytics data/warehouse.duckdb.lock \
+		data/bench/work

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.errors import EXIT_ANOTHER_LOAD, EXIT_WAREHOUSE_BUSY, describe
+from pipelines.publish import DEFAULT_KEEP_HOURS
 from pipelines.settings import (
     DEFAULT_REGAL_VOICE_URL,
     DEFAULT_SEGMENT_URL,
@@ -27,6 +28,8 @@ from pipelines.settings import (
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
+
+    from pipelines.run_log import Phases
 
 log = logging.getLogger("pipelines.load")
 
@@ -107,9 +110,10 @@ def ingest(
         )
 
 
-def run(args: argparse.Namespace) -> None:
-    """One scheduled run: the lock, the warehouse, the load, dbt, the run log, the copy."""
-    from pipelines.run_log import finish_run, start_run
+def build_models(
+    args: argparse.Namespace, warehouse: Path, connection: DuckDBPyConnection, phases: Phases
+) -> DuckDBPyConnection:
+    """``dbt build`` as much as new data and the models need; the connection, reopened."""
     from pipelines.transform import (
         freshness_threshold_hours,
         plan_build,
@@ -117,11 +121,62 @@ def run(args: argparse.Namespace) -> None:
         run_dbt_build,
         stale_sources,
     )
-    from pipelines.warehouse import LoadLock, publish, published_path, wait_for_warehouse
+    from pipelines.warehouse import wait_for_warehouse
+
+    started = time.monotonic()
+    checksum = project_checksum()
+    plan = plan_build(connection, checksum, full=args.full_refresh)
+    phases.build_mode = plan.mode
+    log.info("models: %s build, %s", plan.mode, plan.reason)
+    if plan.mode != "skip":
+        # dbt opens the file in its own process: wait until nobody else holds it.
+        connection.close()
+        wait_for_warehouse(warehouse, args.busy_wait).close()
+        run_dbt_build(warehouse, plan, checksum)
+        connection = wait_for_warehouse(warehouse, args.busy_wait)
+    phases.build = time.monotonic() - started
+    for warning in stale_sources(connection, freshness_threshold_hours()):
+        log.warning("freshness: %s", warning)
+    return connection
+
+
+def publish_for_analysts(args: argparse.Namespace, warehouse: Path, run_id: str) -> float:
+    """Bring the analysts' copy up to date; the seconds it took."""
+    from pipelines.publish import publish
+    from pipelines.run_log import record_publish
+    from pipelines.warehouse import wait_for_warehouse
+
+    started = time.monotonic()
+    connection = wait_for_warehouse(warehouse, args.busy_wait)
+    try:
+        published = publish(connection, warehouse, args.publish_keep_hours)
+        seconds = time.monotonic() - started
+        record_publish(connection, run_id, seconds)
+        connection.execute("CHECKPOINT")
+    finally:
+        connection.close()
+    log.info(
+        "published for analysts: %s (%d of %d tables changed: %d files, %d rows written; "
+        "%d old files removed)",
+        published.catalog,
+        published.tables_changed,
+        published.tables,
+        published.files_written,
+        published.rows_written,
+        published.files_deleted,
+    )
+    return seconds
+
+
+def run(args: argparse.Namespace) -> None:
+    """One scheduled run: the lock, the warehouse, the load, dbt, the run log, the copy."""
+    from pipelines.run_log import Phases, finish_run, start_run
+    from pipelines.warehouse import LoadLock, published_path, wait_for_warehouse
 
     warehouse = warehouse_path(args)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    built = False
+    started = time.monotonic()
+    phases = Phases()
     with LoadLock(warehouse, args.lock_wait):
         connection = wait_for_warehouse(warehouse, args.busy_wait)
         run_id = start_run(connection, args.command)
@@ -129,19 +184,9 @@ def run(args: argparse.Namespace) -> None:
         try:
             if args.command in ("load", "ingest"):
                 ingest(args, warehouse, connection, runs)
+                phases.ingest = time.monotonic() - started
             if args.command in ("load", "transform"):
-                checksum = project_checksum()
-                plan = plan_build(connection, checksum, full=args.full_refresh)
-                log.info("models: %s build, %s", plan.mode, plan.reason)
-                if plan.mode != "skip":
-                    # dbt opens the file in its own process: wait until nobody else holds it.
-                    connection.close()
-                    wait_for_warehouse(warehouse, args.busy_wait).close()
-                    run_dbt_build(warehouse, plan, checksum)
-                    built = True
-                    connection = wait_for_warehouse(warehouse, args.busy_wait)
-                for warning in stale_sources(connection, freshness_threshold_hours()):
-                    log.warning("freshness: %s", warning)
+                connection = build_models(args, warehouse, connection, phases)
             status = "succeeded"
         except BaseException as exc:
             error = describe(exc)
@@ -150,16 +195,18 @@ def run(args: argparse.Namespace) -> None:
             connection.close()  # a failed run may have left it open
             connection = wait_for_warehouse(warehouse, args.busy_wait)
             try:
-                finish_run(connection, run_id, status, runs, error)
+                finish_run(connection, run_id, status, runs, error, phases)
                 connection.execute("CHECKPOINT")
             finally:
                 connection.close()
         loaded = any(source_run.tally.files_read for source_run in runs)
+        built = phases.build_mode not in (None, "skip")
         if loaded or built or not published_path(warehouse).exists():
-            log.info("published for analysts: %s", publish(warehouse))
+            phases.publish = publish_for_analysts(args, warehouse, run_id)
         else:
             # A scheduled no-op stays cheap: the analysts' copy already holds this data.
             log.info("nothing new: %s left as it was", published_path(warehouse))
+    log.info("run: %s, %.1fs in all", phases.describe(), time.monotonic() - started)
 
 
 def sample(args: argparse.Namespace) -> None:
@@ -218,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
                 default=float(os.environ.get(variable) or default),
                 help=f"seconds to wait for {outcome}; default ${variable} or {default}",
             )
+        command.add_argument(
+            "--publish-keep-hours",
+            type=float,
+            default=float(os.environ.get("PUBLISH_KEEP_HOURS") or DEFAULT_KEEP_HOURS),
+            help="hours the analysts' copy keeps files a newer publish replaced, for "
+            f"connections opened before it; default $PUBLISH_KEEP_HOURS or {DEFAULT_KEEP_HOURS:g}",
+        )
     command = commands.add_parser("sample", help="generate the deterministic sample archive")
     command.add_argument("--output", default=str(SAMPLE_ROOT))
     command.add_argument("--days", type=int, default=7)

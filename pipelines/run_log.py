@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import duckdb
 
@@ -29,8 +30,31 @@ CREATE TABLE IF NOT EXISTS {RUN_LOG} (
     lines_quarantined BIGINT,
     rows_per_table JSON,
     error VARCHAR
-)
+);
+ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS build_mode VARCHAR;
+ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS ingest_seconds DOUBLE;
+ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS build_seconds DOUBLE;
+ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS publish_seconds DOUBLE;
 """
+
+
+@dataclass
+class Phases:
+    """What each part of a run cost: for the closing log line and ``ops.load_runs``."""
+
+    ingest: float | None = None
+    build_mode: str | None = None  # skip, incremental or full
+    build: float | None = None
+    publish: float | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.ingest is not None:
+            parts.append(f"ingest {self.ingest:.1f}s")
+        if self.build is not None:
+            parts.append(f"models ({self.build_mode}) {self.build:.1f}s")
+        parts.append(f"publish {self.publish:.1f}s" if self.publish is not None else "no publish")
+        return ", ".join(parts)
 
 
 def start_run(con: duckdb.DuckDBPyConnection, command: str) -> str:
@@ -52,9 +76,11 @@ def finish_run(
     status: str,
     source_runs: Iterable = (),
     error: str | None = None,
+    phases: Phases | None = None,
 ) -> None:
     """Give the run its outcome and what it loaded (counts only, never payloads)."""
     source_runs = list(source_runs)
+    phases = phases or Phases()
     rows = {
         f"{run.dataset}.{table}": count
         for run in source_runs
@@ -66,7 +92,8 @@ def finish_run(
 
     con.execute(
         f"UPDATE {RUN_LOG} SET finished_at = now(), status = ?, files_read = ?, lines_read = ?, "
-        "messages = ?, lines_quarantined = ?, rows_per_table = ?, error = ? WHERE run_id = ?",
+        "messages = ?, lines_quarantined = ?, rows_per_table = ?, error = ?, build_mode = ?, "
+        "ingest_seconds = ?, build_seconds = ? WHERE run_id = ?",
         [
             status,
             total("files_read"),
@@ -75,6 +102,14 @@ def finish_run(
             total("rejected"),
             json.dumps(rows),
             error,
+            phases.build_mode,
+            phases.ingest,
+            phases.build,
             run_id,
         ],
     )
+
+
+def record_publish(con: duckdb.DuckDBPyConnection, run_id: str, seconds: float) -> None:
+    """The analysts' copy is published after the run is logged: add what it cost."""
+    con.execute(f"UPDATE {RUN_LOG} SET publish_seconds = ? WHERE run_id = ?", [seconds, run_id])

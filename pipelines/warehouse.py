@@ -1,10 +1,9 @@
-"""Exclusive use of the warehouse file by one load, and a copy of it that analysts can hold.
+"""Exclusive use of the warehouse file by one load.
 
 DuckDB lets one process write a file, and any connection (even read-only) keeps writers out.
 So a load takes a lock file first (two loads never interleave), then opens the warehouse,
-waiting with backoff while another process holds it and naming that process. After a good
-load the warehouse is copied, then renamed into place, as the file analysts open: holding
-the copy never blocks the next load.
+waiting with backoff while another process holds it and naming that process. Analysts read
+a published catalog instead (``pipelines.publish``), which no load ever writes in place.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import fcntl
 import logging
 import os
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,18 +133,3 @@ def wait_for_warehouse(warehouse: Path, wait_seconds: float) -> duckdb.DuckDBPyC
             wait = waits.pop(0)
             log.warning("%s is held by %s; retrying in %gs", warehouse, holder, wait)
             time.sleep(wait)
-
-
-def publish(warehouse: Path) -> Path:
-    """Copy the warehouse (checkpointed) to the analysts' file, replacing it atomically.
-
-    Analysts with the old copy open keep reading it; their next connection sees this load.
-    """
-    target = published_path(warehouse)
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    shutil.copyfile(warehouse, partial)
-    with open(partial, "rb") as copied:
-        os.fsync(copied.fileno())
-    os.replace(partial, target)
-    return target

@@ -16,18 +16,26 @@ def test_bench_runs_every_step_and_reports(tmp_path):
     output = tmp_path / "out"
     main(
         [
-            "--events", "3000", "--scales", "", "--repeats", "1", "--per-file", "1000",
+            "--events", "4000", "--scales", "2000", "--repeats", "1",
             "--peer-events", "500", "--many-files-events", "400",
             "--work", str(tmp_path / "work"), "--output", str(output), "--no-readme",
         ]
     )  # fmt: skip
     report = json.loads((output / "results.json").read_text())
     steps = [step["step"] for step in report["steps"]]
-    assert [s.split()[0] for s in steps[:2]] == ["floor", "product"]
-    for expected in ("dbt build (full)", "incremental day", "dbt build (after day)"):
-        assert expected in steps
+    assert [s.split()[0] for s in steps[:4]] == ["floor", "product", "floor", "product"]
     assert any(s.startswith("peer") for s in steps)
-    assert sum(s.startswith("no-op") for s in steps) == 2
+    for kind in ("models in full + first publish", "scheduled run, nothing new",
+                 "scheduled run, one new hour"):  # fmt: skip
+        runs = [step for step in report["steps"] if step["step"].startswith(kind)]
+        assert len(runs) == 2, kind  # on the long and on the short history
+        assert set(runs[0]["phases"]) >= {"ingest", "models"}, runs[0]
+    hourly = next(s for s in report["steps"] if s["step"].startswith("scheduled run, one new"))
+    assert hourly["phases"]["publish"] > 0
+    assert any(s.endswith("small files") for s in steps)
+    assert any(s.endswith("large files") for s in steps)
     assert all(step["seconds"] > 0 and step["peak_rss_mb"] > 0 for step in report["steps"])
-    assert len(report["targets"]) == 7
+    names = [target["target"] for target in report["targets"]]
+    assert any(name.startswith("one new hour") for name in names)
+    assert any(name.startswith("same messages") for name in names)
     assert (output / "scaling.png").stat().st_size > 0

@@ -109,6 +109,15 @@ def test_late_file_in_an_old_day_folder_is_picked_up(tmp_path, warehouse):
     assert warehouse.scalar("SELECT count(*) FROM regal_voice.tracks") == 3
 
 
+def test_a_folder_name_with_spaces_and_punctuation_loads(tmp_path, warehouse):
+    # dlt hands local files over as percent-encoded file:// URLs.
+    source = tmp_path / "Segment Archive, prod (EU)%20" / "segment-logs" / "src"
+    write_archive_file(source, "1791158400000/a b,c.gz", [message("m1"), message("m2")])
+    run = warehouse.load(source)
+    assert (run.tally.files_read, run.tally.vanished) == (1, [])
+    assert warehouse.scalar("SELECT count(*) FROM regal_voice.tracks") == 2
+
+
 def test_non_archive_objects_are_skipped(tmp_path, warehouse):
     source = tmp_path / "segment-logs" / "src"
     write_archive_file(source, "1791158400000/a.gz", [message("m1")])

@@ -48,17 +48,36 @@ def tasks_per_day(events: int, days: int, agents: int = AGENTS) -> int:
     return max(1, round(per_day / MESSAGES_PER_TASK))
 
 
+HOURLY = 0  # messages_per_file meaning "one file per source and received hour", as Segment
+HOUR_MS = 3_600_000
+
+
+def _chunks(day: str, messages: list[dict], per_file: int) -> list[tuple[int, list[dict]]]:
+    """(file time in ms, messages) of one received day: per hour, or ``per_file`` at a time."""
+    if per_file != HOURLY:
+        return [
+            (int(day), messages[start : start + per_file])
+            for start in range(0, len(messages), per_file)
+        ]
+    hours: dict[int, list[dict]] = {}
+    for message in messages:
+        received = message["receivedAt"]
+        hour = int(received[11:13])
+        hours.setdefault(int(day) + hour * HOUR_MS, []).append(message)
+    return sorted(hours.items())
+
+
 def _write_day(
     archive: BenchArchive, source_id: str, messages: list[dict], per_file: int, stamp: int
 ) -> int:
-    """Write one source's messages grouped by received day, ``per_file`` lines per file."""
+    """Write one source's messages grouped by received day, one file per received hour (or
+    ``per_file`` lines per file)."""
     for day, day_messages in by_received_day(messages):
         folder = archive.root / "segment-logs" / source_id / day
         folder.mkdir(parents=True, exist_ok=True)
-        for start in range(0, len(day_messages), per_file):
-            chunk = day_messages[start : start + per_file]
+        for written_at, chunk in _chunks(day, day_messages, per_file):
             lines = (json.dumps(m, separators=(",", ":")) for m in chunk)
-            path = folder / f"{int(day) + stamp * 60_000}.bench{stamp:05d}.gz"
+            path = folder / f"{written_at + stamp % 60_000}.bench{stamp:05d}.gz"
             path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), 6, mtime=0))
             archive.files.append(path)
             archive.messages += len(chunk)
@@ -70,13 +89,15 @@ def write_bench_archive(
     root: Path,
     events: int,
     days: int,
-    messages_per_file: int = 50_000,
+    messages_per_file: int = HOURLY,
     extra_days: int = 0,
     extra_root: Path | None = None,
     seed: int = 11,
 ) -> tuple[BenchArchive, BenchArchive | None]:
     """About ``events`` messages over ``days`` days under ``root``; ``extra_days`` more days,
-    continuing the same contact center, under ``extra_root`` (the incremental run's files).
+    continuing the same contact center, under ``extra_root`` (the incremental runs' files).
+    Files hold one received hour of one source each, as Segment writes them, unless
+    ``messages_per_file`` is given.
 
     Each day is simulated and written before the next, so a 10M-event archive needs no more
     memory than one day. Without quirks: duplicates and bad lines belong to the tests.

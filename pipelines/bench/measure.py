@@ -7,7 +7,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import psutil
 
@@ -23,6 +24,8 @@ class Measurement:
     seconds: float
     peak_rss_mb: float
     repeats: list[float]
+    # Median seconds of each part of a scheduled run (ingest, models, publish), when recorded.
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def events_per_second(self) -> float:
@@ -68,15 +71,23 @@ def measure(
     command: Sequence[str],
     repeats: int = 3,
     before_each: Callable[[], None] | None = None,
+    phases_of: Path | None = None,
 ) -> Measurement:
-    """Median wall time of ``repeats`` runs (each after ``before_each``), and the peak RSS."""
+    """Median wall time of ``repeats`` runs (each after ``before_each``), and the peak RSS;
+    with ``phases_of``, the median of each part of the run that warehouse's log recorded."""
+    from pipelines.bench.steps import run_phases
+
     times, peaks = [], []
+    phases: dict[str, list[float]] = {}
     for attempt in range(repeats):
         if before_each is not None:
             before_each()
         seconds, peak = run_once(command)
         times.append(seconds)
         peaks.append(peak)
+        if phases_of is not None:
+            for name, value in run_phases(phases_of).items():
+                phases.setdefault(name, []).append(value)
         print(f"  {step}: run {attempt + 1}/{repeats} {seconds:.2f}s", file=sys.stderr)
     return Measurement(
         step=step,
@@ -84,4 +95,5 @@ def measure(
         seconds=statistics.median(times),
         peak_rss_mb=max(peaks) / 2**20,
         repeats=[round(t, 3) for t in times],
+        phases={name: round(statistics.median(values), 2) for name, values in phases.items()},
     )

@@ -1,8 +1,10 @@
 """``make bench``: every timed step, on the same generated files, in one run.
 
-Steps: the floor (DuckDB's read_json) and the product's load at each scale; at the largest,
-plain dlt on a slice, dbt build, an incremental day with its dbt build, and no-op re-runs
-with few and with 1,000+ files already loaded.
+Archives hold one file per source and received hour, as Segment writes them. At each scale:
+DuckDB's floor and the product's load. At the largest: plain dlt on a slice, the models built
+in full (with the first publish), a scheduled run with nothing new, and a scheduled run of one
+new hour. The same hour is run again on the smallest history, to show what history costs.
+Then the same messages in many small files and in a few large ones.
 """
 
 from __future__ import annotations
@@ -10,10 +12,17 @@ from __future__ import annotations
 import argparse
 import gzip
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 from pipelines.bench import steps
-from pipelines.bench.archive import BenchArchive, cached_bench_archive, days_for
+from pipelines.bench.archive import (
+    HOUR_MS,
+    HOURLY,
+    BenchArchive,
+    cached_bench_archive,
+    days_for,
+)
 from pipelines.bench.measure import Measurement, measure
 from pipelines.bench.report import write_report
 from pipelines.settings import PROJECT_ROOT
@@ -25,16 +34,30 @@ def say(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
+def lines_in(path: Path) -> int:
+    with gzip.open(path, "rb") as lines:
+        return sum(1 for _ in lines)
+
+
 def slice_of(archive: BenchArchive, events: int) -> tuple[list[Path], int]:
     """The first files of ``archive`` holding at least ``events`` messages (in whole files)."""
     chosen, count = [], 0
     for path in archive.files:
         if count >= events:
             break
-        with gzip.open(path, "rb") as lines:
-            count += sum(1 for _ in lines)
+        count += lines_in(path)
         chosen.append(path)
     return chosen, count
+
+
+def busiest_hour(archive: BenchArchive) -> tuple[list[Path], int]:
+    """The files of the received hour holding the most messages, over both sources."""
+    hours: dict[int, list[Path]] = defaultdict(list)
+    for path in archive.files:
+        hours[int(path.name.split(".")[0]) // HOUR_MS].append(path)
+    counted = {hour: sum(lines_in(path) for path in files) for hour, files in hours.items()}
+    hour = max(counted, key=counted.get)
+    return hours[hour], counted[hour]
 
 
 class Bench:
@@ -49,9 +72,9 @@ class Bench:
     def warehouse(self, name: str) -> Path:
         return self.work / f"{name}.duckdb"
 
-    def timed(self, step: str, events: int, command, before_each=None, repeats=None):
+    def timed(self, step, events, command, before_each=None, repeats=None, phases_of=None):
         say(f"{step} ({events:,} events)")
-        result = measure(step, events, command, repeats or self.repeats, before_each)
+        result = measure(step, events, command, repeats or self.repeats, before_each, phases_of)
         self.results.append(result)
         return result
 
@@ -87,70 +110,74 @@ class Bench:
         )
         steps.remove_warehouse(warehouse)
 
-    def transforms_and_increment(
-        self, main: BenchArchive, extra: BenchArchive, loaded: Path
-    ) -> None:
-        """dbt build on the loaded warehouse; then one more day, loaded and built."""
-        loaded_copy = self.warehouse("after-load")
-        steps.snapshot(loaded, loaded_copy)
+    def scheduled_runs(self, history: BenchArchive, loaded: Path, hour: list[Path], label: str):
+        """On a loaded history: the models in full (and the first publish), a run with nothing
+        new, and a run of one new hour, each from the same starting warehouse."""
+        ingested = self.warehouse(f"ingested-{label}")
+        steps.snapshot(loaded, ingested)
         self.timed(
-            "dbt build (full)",
-            main.messages,
-            steps.transform_command(loaded),
-            lambda: steps.restore(loaded_copy, loaded),
+            f"models in full + first publish, {label} history",
+            history.messages,
+            steps.load_command(history, loaded, "--full-refresh"),
+            lambda: steps.restore(ingested, loaded),
+            phases_of=loaded,
         )
-        built = self.warehouse("after-build")
+        built = self.warehouse(f"built-{label}")
         steps.snapshot(loaded, built)
-
-        self.timed("no-op re-run", main.messages, steps.ingest_command(main, loaded))
-        live = steps.link_archive([main, extra], self.work / "archive-live")
         self.timed(
-            "incremental day",
-            extra.messages,
-            steps.ingest_command(live, loaded),
+            f"scheduled run, nothing new, {label} history",
+            history.messages,
+            steps.load_command(history, loaded),
+            phases_of=loaded,
+        )
+        live = steps.link_archive([history], self.work / f"live-{label}", extra_files=hour)
+        self.timed(
+            f"scheduled run, one new hour, {label} history",
+            sum(lines_in(path) for path in hour),
+            steps.load_command(live, loaded),
             lambda: steps.restore(built, loaded),
+            phases_of=loaded,
         )
-        incremented = self.warehouse("after-increment")
-        steps.snapshot(loaded, incremented)
-        self.timed(
-            "dbt build (after day)",
-            extra.messages,
-            steps.transform_command(loaded),
-            lambda: steps.restore(incremented, loaded),
-        )
-        for copy in (loaded_copy, built, incremented, loaded):
+        for copy in (ingested, built, loaded):
             steps.remove_warehouse(copy)
 
-    def many_files(self, archive: BenchArchive) -> None:
-        warehouse = self.warehouse("many-files")
-        steps.remove_warehouse(warehouse)
-        self.timed(
-            f"product, {len(archive.files):,} small files",
-            archive.messages,
-            steps.ingest_command(archive, warehouse),
-            self.fresh(warehouse),
-            repeats=1,
-        )
-        self.timed(
-            f"no-op re-run, {len(archive.files):,} files",
-            archive.messages,
-            steps.ingest_command(archive, warehouse),
-        )
-        steps.remove_warehouse(warehouse)
+    def many_files(self, small: BenchArchive, large: BenchArchive) -> None:
+        """The same messages in many small files and in a few large ones."""
+        for archive, kind in ((small, "small"), (large, "large")):
+            warehouse = self.warehouse(f"files-{kind}")
+            self.timed(
+                f"product, {len(archive.files):,} {kind} files",
+                archive.messages,
+                steps.ingest_command(archive, warehouse),
+                self.fresh(warehouse),
+                repeats=1 if kind == "small" else None,
+            )
+            if kind == "small":
+                self.timed(
+                    f"no-op re-run, {len(archive.files):,} files",
+                    archive.messages,
+                    steps.ingest_command(archive, warehouse),
+                )
+            steps.remove_warehouse(warehouse)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m pipelines.bench", description=__doc__)
-    parser.add_argument("--events", type=int, default=1_000_000, help="largest scale")
+    parser.add_argument("--events", type=int, default=5_000_000, help="largest scale")
     parser.add_argument(
         "--scales",
-        default="100000,300000",
-        help="smaller scales for the scaling plot (comma-separated)",
+        default="500000,1000000",
+        help="smaller scales (comma-separated); the smallest is also the short history",
     )
     parser.add_argument(
         "--days", type=int, default=None, help="days the archive spans (default: 143,000 a day)"
     )
-    parser.add_argument("--per-file", type=int, default=50_000, help="messages per file")
+    parser.add_argument(
+        "--per-file",
+        type=int,
+        default=HOURLY,
+        help="messages per file (default 0: one file per source and received hour)",
+    )
     parser.add_argument(
         "--peer-events",
         type=int,
@@ -161,7 +188,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--many-files-events",
         type=int,
         default=70_000,
-        help="events of the 1,000+ small files archive for the no-op run",
+        help="events of the small-files archive (50 messages a file) and of its large twin",
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "work")
@@ -180,35 +207,38 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     bench = Bench(args.work, args.repeats)
     scales = sorted({int(s) for s in args.scales.split(",") if s} | {args.events})
-    largest = None
+    archives: dict[int, tuple[BenchArchive, BenchArchive | None, Path]] = {}
     for events in scales:
         say(f"archive of {events:,} events")
-        extra_days = 1 if events == args.events else 0
         main_archive, extra = cached_bench_archive(
             args.work / f"archive-{events}",
             events,
             args.days or days_for(events),
             args.per_file,
-            extra_days,
+            extra_days=1 if events == args.events else 0,
         )
         product = bench.floor_and_product(main_archive, f"{main_archive.messages:,}")
-        if events == args.events:
-            largest = (main_archive, extra, product)
+        if events in (scales[0], scales[-1]):
+            archives[events] = (main_archive, extra, product)
         else:
             steps.remove_warehouse(product)
-    main_archive, extra, product = largest
-    bench.peer(main_archive, args.peer_events)
-    bench.transforms_and_increment(main_archive, extra, product)
-    many, _ = cached_bench_archive(
-        args.work / "archive-many-files",
-        args.many_files_events,
-        args.days or days_for(args.many_files_events),
-        50,
+    largest, extra, largest_product = archives[scales[-1]]
+    bench.peer(largest, args.peer_events)
+    hour, _ = busiest_hour(extra)
+    bench.scheduled_runs(largest, largest_product, hour, f"{largest.messages:,}")
+    if len(scales) > 1:
+        smallest, _, smallest_product = archives[scales[0]]
+        bench.scheduled_runs(smallest, smallest_product, hour, f"{smallest.messages:,}")
+    days = args.days or days_for(args.many_files_events)
+    small, _ = cached_bench_archive(
+        args.work / "archive-small-files", args.many_files_events, days, 50
     )
-    bench.many_files(many)
+    large, _ = cached_bench_archive(
+        args.work / "archive-large-files", args.many_files_events, days, 50_000
+    )
+    bench.many_files(small, large)
     command = f"make bench EVENTS={args.events} SCALES={args.scales} REPEATS={args.repeats}"
-    days = args.days or days_for(args.events)
-    write_report(bench.results, args, command, main_archive, days)
+    write_report(bench.results, args, command, largest, args.days or days_for(args.events))
     return 0
 
 

@@ -7,15 +7,26 @@ import shutil
 import sys
 from pathlib import Path
 
+import duckdb
+
 from pipelines.bench.archive import BenchArchive
 from pipelines.load import state_dir
+from pipelines.publish import files_dir
+from pipelines.warehouse import published_path
 
 PYTHON = sys.executable
 
 
 def warehouse_files(warehouse: Path) -> list[Path]:
-    """The DuckDB file, its WAL and dlt's state folder: everything a load leaves behind."""
-    return [warehouse, warehouse.with_name(warehouse.name + ".wal"), state_dir(warehouse)]
+    """The DuckDB file, its WAL, dlt's state folder and the analysts' copy: everything a load
+    leaves behind."""
+    return [
+        warehouse,
+        warehouse.with_name(warehouse.name + ".wal"),
+        state_dir(warehouse),
+        published_path(warehouse),
+        files_dir(warehouse),
+    ]
 
 
 def remove_warehouse(warehouse: Path) -> None:
@@ -27,10 +38,13 @@ def remove_warehouse(warehouse: Path) -> None:
 
 
 def snapshot(warehouse: Path, copy: Path) -> None:
-    """Copy a warehouse and its dlt state, so a timed step can start from it again."""
+    """Copy a warehouse, its dlt state and the analysts' copy, so a timed step can start from
+    it again. The published Parquet files never change once written: they are hard-linked."""
     remove_warehouse(copy)
     for source, target in zip(warehouse_files(warehouse), warehouse_files(copy), strict=True):
-        if source.is_dir():
+        if source == files_dir(warehouse) and source.is_dir():
+            shutil.copytree(source, target, copy_function=os.link)
+        elif source.is_dir():
             shutil.copytree(source, target)
         elif source.exists():
             shutil.copy2(source, target)
@@ -40,8 +54,11 @@ def restore(copy: Path, warehouse: Path) -> None:
     snapshot(copy, warehouse)
 
 
-def link_archive(sources: list[BenchArchive], target: Path) -> BenchArchive:
-    """One archive made of hard links to several (history plus a new day), files unchanged."""
+def link_archive(
+    sources: list[BenchArchive], target: Path, extra_files: list[Path] = ()
+) -> BenchArchive:
+    """One archive made of hard links to several, files unchanged, plus ``extra_files`` (new
+    files of another archive, linked under the same source folders)."""
     if target.exists():
         shutil.rmtree(target)
     combined = BenchArchive(target)
@@ -52,10 +69,16 @@ def link_archive(sources: list[BenchArchive], target: Path) -> BenchArchive:
             os.link(path, link)
             combined.files.append(link)
         combined.messages += archive.messages
+    for path in extra_files:
+        # …/segment-logs/<source-id>/<day>/<file>: keep the last three parts.
+        link = target.joinpath("segment-logs", *path.parts[-3:])
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, link)
+        combined.files.append(link)
     return combined
 
 
-def ingest_command(archive: BenchArchive, warehouse: Path) -> list[str]:
+def ingest_command(archive: BenchArchive, warehouse: Path, *options: str) -> list[str]:
     return [
         PYTHON,
         "-m",
@@ -67,11 +90,29 @@ def ingest_command(archive: BenchArchive, warehouse: Path) -> list[str]:
         archive.segment_url,
         "--warehouse",
         str(warehouse),
+        *options,
     ]
 
 
-def transform_command(warehouse: Path) -> list[str]:
-    return [PYTHON, "-m", "pipelines", "transform", "--warehouse", str(warehouse)]
+def load_command(archive: BenchArchive, warehouse: Path, *options: str) -> list[str]:
+    """``make load`` as cron runs it: ingest, models, publish."""
+    command = ingest_command(archive, warehouse, *options)
+    command[command.index("ingest")] = "load"
+    return command
+
+
+def run_phases(warehouse: Path) -> dict[str, float]:
+    """Seconds of each part of the warehouse's latest run, as ``ops.load_runs`` recorded them."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(
+            "SELECT ingest_seconds, build_seconds, publish_seconds FROM ops.load_runs "
+            "ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    return {
+        name: value
+        for name, value in zip(("ingest", "models", "publish"), row, strict=True)
+        if value is not None
+    }
 
 
 def floor_command(archive: BenchArchive, warehouse: Path) -> list[str]:

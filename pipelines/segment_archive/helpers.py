@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
 from dlt.sources.filesystem import FileItemDict
@@ -46,7 +46,8 @@ def local_copy(item: FileItemDict, work_dir: Path) -> Iterator[Path]:
     """A local path DuckDB can read: the file itself when local, else a downloaded copy."""
     parsed = urlparse(item["file_url"])
     if parsed.scheme in ("", "file"):
-        yield Path(parsed.path)
+        # dlt percent-encodes the URL: "/srv/Segment Archive" arrives as "Segment%20Archive".
+        yield Path(unquote(parsed.path))
         return
     target = work_dir / "download.bin"
     target.write_bytes(item.read_bytes())

@@ -8,19 +8,18 @@ with activity_updates as (
     where agent_email is not null
 ),
 
-{%- if is_incremental() %}
-
 earliest_new_updates as (
     select
         agent_email,
         min(occurred_at) as earliest_new_at
     from activity_updates
-    where {{ loaded_since_last_build() }}
-    group by 1
+    where {{ new_rows_only() }}
+    group by agent_email
 ),
 
 recomputed_from as (
-    -- The start of the period the earliest new update falls into (or the update itself).
+    -- The start of the period the earliest new update falls into (or the update itself);
+    -- in a full build, each agent's first update.
     select
         earliest_new_updates.agent_email,
         coalesce(
@@ -31,7 +30,7 @@ recomputed_from as (
         ) as recomputed_from
     from earliest_new_updates
     inner join activity_updates on earliest_new_updates.agent_email = activity_updates.agent_email
-    group by 1, earliest_new_updates.earliest_new_at
+    group by earliest_new_updates.agent_email, earliest_new_updates.earliest_new_at
 ),
 
 updates_to_recompute as (
@@ -42,12 +41,6 @@ updates_to_recompute as (
             activity_updates.agent_email = recomputed_from.agent_email
             and activity_updates.occurred_at >= recomputed_from.recomputed_from
 ),
-{%- else %}
-
-updates_to_recompute as (
-    select * from activity_updates
-),
-{%- endif %}
 
 periods as (
     select

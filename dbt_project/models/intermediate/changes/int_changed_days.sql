@@ -3,9 +3,9 @@
 -- completion, all of them event times, before and after the change), and every day an agent
 -- status period changed on.
 with changed as (
-    select {{ reporting_date('occurred_at') }} as activity_date
-    from {{ ref('int_task_events') }}
-    where task_id in (select task_id from {{ ref('int_changed_tasks') }})
+    select {{ reporting_date('task_events.occurred_at') }} as activity_date
+    from {{ ref('int_task_events') }} as task_events
+    where task_events.task_id in (select changed_tasks.task_id from {{ ref('int_changed_tasks') }} as changed_tasks)
     union
     select activity_date
     from {{ ref('int_agent_activity_by_day') }}

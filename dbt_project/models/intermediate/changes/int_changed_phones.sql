@@ -9,17 +9,19 @@ with changed_users as (
 ),
 
 changed as (
-    select phone
-    from {{ ref('stg_segment__identifies') }}
-    where {{ loaded_since_last_build() }} or user_id in (select user_id from changed_users)
+    select identifies.phone
+    from {{ ref('stg_segment__identifies') }} as identifies
+    where
+        {{ loaded_since_last_build('identifies.loaded_at') }}
+        or identifies.user_id in (select changed_users.user_id from changed_users)
     union
     select phone
     from {{ ref('int_consent_records') }}
     where {{ loaded_since_last_build() }}
     union
-    select contact_phone as phone
-    from {{ ref('int_task_events') }}
-    where task_id in (select task_id from {{ ref('int_changed_tasks') }})
+    select task_events.contact_phone as phone
+    from {{ ref('int_task_events') }} as task_events
+    where task_events.task_id in (select changed_tasks.task_id from {{ ref('int_changed_tasks') }} as changed_tasks)
 )
 
 select phone from changed

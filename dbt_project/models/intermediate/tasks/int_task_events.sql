@@ -162,7 +162,7 @@ sms_messages as (
             5 as lifecycle_rank,
             occurred_at,
             received_at,
-        loaded_at,
+            loaded_at,
             agent_email,
             'sms' as channel,
             campaign_id
