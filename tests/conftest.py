@@ -144,6 +144,20 @@ def upload(endpoint: str, bucket: str, root: Path) -> int:
     return calls
 
 
+def load_arguments(archive: Path, warehouse: Path, *options: str) -> list[str]:
+    """``python -m pipelines`` arguments that load a generated archive (both sample sources)."""
+    return [
+        "load",
+        "--regal-voice-url",
+        str(archive / "segment-logs" / REGAL_VOICE_SOURCE_ID),
+        "--segment-url",
+        str(archive / "segment-logs" / BRAND_SOURCE_ID),
+        "--warehouse",
+        str(warehouse),
+        *options,
+    ]
+
+
 def ingest_command(warehouse: Path, source: Path, *options: str) -> list[str]:
     """``python -m pipelines ingest`` for one small source (the brand's is the same folder)."""
     return [

@@ -19,7 +19,7 @@ from pipelines.publish import PUBLISHED_SCHEMAS
 from pipelines.sample.archive import generate_archive
 from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
 from pipelines.warehouse import published_path
-from tests.conftest import PROJECT, make
+from tests.conftest import PROJECT, load_arguments, make
 from tests.kill_at import POINTS
 
 SOURCES = (REGAL_VOICE_SOURCE_ID, BRAND_SOURCE_ID)
@@ -48,18 +48,6 @@ def add_days(archive: Path, folders: list[list[Path]], generated: Path) -> None:
     for day in folders:
         for folder in day:
             shutil.copytree(folder, archive / folder.relative_to(generated))
-
-
-def load_command(archive: Path, warehouse: Path) -> list[str]:
-    return [
-        "load",
-        "--regal-voice-url",
-        str(archive / "segment-logs" / REGAL_VOICE_SOURCE_ID),
-        "--segment-url",
-        str(archive / "segment-logs" / BRAND_SOURCE_ID),
-        "--warehouse",
-        str(warehouse),
-    ]
 
 
 def make_load(archive: Path, warehouse: Path) -> subprocess.CompletedProcess:
@@ -151,7 +139,7 @@ def test_killed_load_then_one_make_load_equals_an_uninterrupted_load(history, po
     add_days(archive, thirds[1], generated)
 
     killed = subprocess.run(
-        [sys.executable, "-m", "tests.kill_at", point, *load_command(archive, warehouse)],
+        [sys.executable, "-m", "tests.kill_at", point, *load_arguments(archive, warehouse)],
         cwd=PROJECT,
         capture_output=True,
         text=True,

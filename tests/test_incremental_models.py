@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import pytest
 
 from pipelines.sample.archive import generate_archive
 from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, load_arguments
 
 LOADS = 4
 # Columns that record when a row was loaded or built, not what it says.
@@ -151,21 +150,12 @@ def write_load(archive: Path, source_id: str, load: int, lines: list[str]) -> No
 
 
 def load(archive: Path, warehouse: Path, *options: str) -> subprocess.CompletedProcess:
-    command = [
-        sys.executable,
-        "-m",
-        "pipelines",
-        "load",
-        "--regal-voice-url",
-        str(archive / "segment-logs" / REGAL_VOICE_SOURCE_ID),
-        "--segment-url",
-        str(archive / "segment-logs" / BRAND_SOURCE_ID),
-        "--warehouse",
-        str(warehouse),
-        *options,
-    ]
     result = subprocess.run(
-        command, cwd=PROJECT, capture_output=True, text=True, timeout=600, env={**os.environ}
+        [sys.executable, "-m", "pipelines", *load_arguments(archive, warehouse, *options)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
     return result

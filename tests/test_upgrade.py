@@ -19,8 +19,7 @@ import duckdb
 import pytest
 
 from pipelines.sample.archive import generate_archive
-from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, load_arguments
 from tests.test_incremental_models import mart_rows
 
 # Every release this code must upgrade from in place (CHANGELOG.md).
@@ -54,18 +53,7 @@ def release_0_1(tmp_path_factory) -> Path:
 def run_load(code: Path, archive: Path, warehouse: Path) -> subprocess.CompletedProcess:
     """``python -m pipelines load`` of the code checked out at ``code``."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines",
-            "load",
-            "--regal-voice-url",
-            str(archive / "segment-logs" / REGAL_VOICE_SOURCE_ID),
-            "--segment-url",
-            str(archive / "segment-logs" / BRAND_SOURCE_ID),
-            "--warehouse",
-            str(warehouse),
-        ],
+        [sys.executable, "-m", "pipelines", *load_arguments(archive, warehouse)],
         cwd=code,
         capture_output=True,
         text=True,
