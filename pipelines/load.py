@@ -14,16 +14,14 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.archive.dedup import RunIds
-from pipelines.archive.sql import quote_identifier, quote_literal
+from pipelines.archive.sql import quote_literal
 from pipelines.errors import SourceEmpty, SourceUnreadable, is_source_trouble, one_line, root_cause
 from pipelines.segment_archive import segment_archive
-from pipelines.segment_archive.helpers import RunTally
-from pipelines.settings import FILES_TABLE, LOAD_MEMORY_LIMIT, LOAD_TIME_COLUMN
+from pipelines.segment_archive.tally import RunTally
+from pipelines.settings import FILES_TABLE, LOAD_MEMORY_LIMIT
+from pipelines.users import refresh_users
 
 log = logging.getLogger("pipelines.load")
-
-# Columns of identifies that describe the call, not the user, and so are not merged into users.
-NOT_USER_TRAITS = {"id", "user_id", "received_at", "sent_at", "timestamp", "original_timestamp"}
 
 
 def state_dir(warehouse: Path) -> Path:
@@ -97,62 +95,6 @@ def drop_repeated_rows(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
             dropped += client.execute_sql(f"SELECT count(*) FROM ({repeats})")[0][0]
             client.execute_sql(f"DELETE FROM {name} WHERE rowid IN ({repeats})")
     return dropped
-
-
-def refresh_users(pipeline: dlt.Pipeline) -> int:
-    """Bring ``users`` up to date with ``identifies``; the number of users refreshed.
-
-    One row per user id, each trait's newest non-null value. Only users with identifies
-    loaded after their ``users`` row are recomputed — this run's, or those of a run killed
-    before it got here — so the cost follows the new data, not the history. The table is
-    rebuilt whole only when it is missing or identifies gained a trait.
-    """
-    if pipeline.default_schema_name is None:  # nothing extracted yet with this state folder
-        return 0
-    schema = pipeline.default_schema
-    if "identifies" not in schema.tables:
-        return 0
-    columns = [
-        name
-        for name in schema.get_table_columns("identifies")
-        if name not in NOT_USER_TRAITS and not name.startswith("_dlt") and name != LOAD_TIME_COLUMN
-    ]
-    order = "coalesce(timestamp, received_at)"
-    traits = ", ".join(
-        f"arg_max({quote_identifier(c)}, {order}) FILTER (WHERE {quote_identifier(c)} IS NOT NULL) "
-        f"AS {quote_identifier(c)}"
-        for c in columns
-    )
-    select = (
-        f"SELECT user_id AS id, max(received_at) AS received_at, {traits}, "
-        f"max({LOAD_TIME_COLUMN}) AS {LOAD_TIME_COLUMN} FROM identifies "
-    )
-    stale = (
-        "SELECT i.user_id FROM identifies AS i LEFT JOIN users AS u ON u.id = i.user_id "
-        f"WHERE i.user_id IS NOT NULL AND (u.id IS NULL OR i.{LOAD_TIME_COLUMN} > "
-        f"u.{LOAD_TIME_COLUMN})"
-    )
-    with pipeline.sql_client() as client:
-        existing = client.execute_sql(
-            "SELECT column_name FROM information_schema.columns WHERE "
-            "table_schema = current_schema() AND table_name = 'users' ORDER BY ordinal_position"
-        )
-        if [row[0] for row in existing] != ["id", "received_at", *columns, LOAD_TIME_COLUMN]:
-            client.execute_sql(
-                f"CREATE OR REPLACE TABLE users AS {select} "
-                "WHERE user_id IS NOT NULL GROUP BY user_id"
-            )
-            return client.execute_sql("SELECT count(*) FROM users")[0][0]
-        client.execute_sql(
-            f"CREATE OR REPLACE TEMP TABLE users_refreshed AS {select} "
-            f"WHERE user_id IN ({stale}) GROUP BY user_id"
-        )
-        refreshed = client.execute_sql("SELECT count(*) FROM users_refreshed")[0][0]
-        if refreshed:
-            client.execute_sql("DELETE FROM users WHERE id IN (SELECT id FROM users_refreshed)")
-            client.execute_sql("INSERT INTO users BY NAME SELECT * FROM users_refreshed")
-        client.execute_sql("DROP TABLE users_refreshed")
-    return refreshed
 
 
 @dataclass

@@ -31,9 +31,9 @@ BAD = {
 }
 
 
-def shaped_ids(con) -> list[str]:
-    """The ``id`` column of ``tracks`` as the shaping step builds it from the file."""
-    tables = dict(FileShaper(con, datetime.now(UTC)).tables())
+def shaped_ids(read) -> list[str]:
+    """The ``id`` column of ``tracks`` as the shaping step builds it from the file read."""
+    tables = dict(FileShaper(read.valid, datetime.now(UTC)).tables())
     return sorted(tables["tracks"].column("id").to_pylist())
 
 
@@ -54,7 +54,7 @@ def test_each_bad_line_is_quarantined_with_its_reason_and_number(tmp_path, con, 
     assert [(r["line_number"], r["reason"], r["raw_line"]) for r in read.rejected] == [
         (3, reason, line)
     ]
-    assert shaped_ids(con) == ["m1", "m2", "m3"]
+    assert shaped_ids(read) == ["m1", "m2", "m3"]
 
 
 def test_valid_plus_quarantined_equals_lines_read(tmp_path, con):
@@ -91,7 +91,7 @@ def test_garbage_file_with_gzip_extension_is_quarantined_not_fatal(tmp_path, con
     path.parent.mkdir()
     path.write_bytes(b"\x1f\x8b" + b"\x00" * 40)
     read = read_archive_file(con, path, "day/junk.gz", tmp_path)
-    assert read.messages == 0
+    assert read.messages == 0 and read.valid is None
     assert read.rejected[0]["reason"] == "corrupt_gzip"
 
 
@@ -105,5 +105,5 @@ def test_ids_keep_their_exact_text(tmp_path, con):
     upper = "C0957202-C4BD-4D9A-80AB-09A5C1D46EB7"
     lower = "c0957202-c4bd-4d9a-80ab-09a5c1d46eb8"
     path = write_archive_file(tmp_path, "day/f.gz", [message(upper), message(lower)])
-    read_archive_file(con, path, "day/f.gz", tmp_path)
-    assert shaped_ids(con) == sorted([upper, lower])
+    read = read_archive_file(con, path, "day/f.gz", tmp_path)
+    assert shaped_ids(read) == sorted([upper, lower])

@@ -11,19 +11,19 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.archive.reader import MESSAGES
+from pipelines.archive.messages import Messages
 
 
-def drop_repeats_within_file(con: duckdb.DuckDBPyConnection, id_expr: str) -> int:
-    """Delete all but the first line of each message id in ``messages``; how many went."""
-    total, distinct = con.sql(
-        f"SELECT count(*), count(DISTINCT {id_expr}) FROM {MESSAGES}"
+def drop_repeats_within_file(messages: Messages, id_expr: str) -> int:
+    """Delete all but the first line of each message id of one file; how many went."""
+    total, distinct = messages.con.sql(
+        f"SELECT count(*), count(DISTINCT {id_expr}) FROM {messages.name}"
     ).fetchall()[0]
     if total == distinct:
         return 0
-    con.execute(
-        f"DELETE FROM {MESSAGES} WHERE rowid NOT IN "
-        f"(SELECT min(rowid) FROM {MESSAGES} GROUP BY {id_expr})"
+    messages.con.execute(
+        f"DELETE FROM {messages.name} WHERE rowid NOT IN "
+        f"(SELECT min(rowid) FROM {messages.name} GROUP BY {id_expr})"
     )
     return total - distinct
 

@@ -17,11 +17,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.archive.sql import INTEGER_TYPES, quote_identifier, quote_literal, scalar_text
+from pipelines.archive.messages import Messages
+from pipelines.archive.sql import quote_identifier, quote_literal, scalar_text
+from pipelines.archive.types import holds_json, is_integer, is_json, is_text
 from pipelines.settings import MESSAGE_TYPES, TIMESTAMP_FIELDS
 
 GZIP_MAGIC = b"\x1f\x8b"
-MESSAGES = "messages"  # the DuckDB temp table holding the current file's valid messages
 
 # read_json options that keep every key (whole-file sampling) and every string as written
 # (no guessing of dates), and never turn a wide object into a MAP.
@@ -44,12 +45,14 @@ REJECTED_SCHEMA = pa.schema(
 
 @dataclass
 class FileRead:
-    """What reading one archive file produced."""
+    """What reading one archive file produced: its valid messages (``valid``, None when it
+    holds none) and its bad lines (``rejected``)."""
 
     lines: int = 0
     messages: int = 0
     rejected: list[dict] = field(default_factory=list)
     truncated: bool = False
+    valid: Messages | None = None
 
     def rejected_table(self) -> pa.Table:
         return pa.Table.from_pylist(self.rejected, schema=REJECTED_SCHEMA)
@@ -86,11 +89,9 @@ def decompress_salvaging(data: bytes) -> tuple[bytes, str | None]:
 def id_is_text_or_integer(column_type: str | None) -> str:
     """SQL that holds where ``messageId`` is a string or an integer: ``true`` or ``1.5`` is no
     id a sender meant, and would land under the text "true"."""
-    name = str(column_type).upper()
-    if name == "JSON":
+    if is_json(column_type):
         return "(json_type(\"messageId\") IN ('VARCHAR', 'BIGINT', 'UBIGINT'))"
-    integers = INTEGER_TYPES | {"UBIGINT", "HUGEINT"}
-    return "TRUE" if name == "VARCHAR" or name in integers else "FALSE"
+    return "TRUE" if is_text(column_type) or is_integer(column_type) else "FALSE"
 
 
 def invalid_message_reason(con: duckdb.DuckDBPyConnection, relation: str) -> str:
@@ -142,25 +143,24 @@ def has_duplicate_key(text: str) -> bool:
 
 def json_values(expr: str, column_type: duckdb.DuckDBPyType) -> Iterator[str]:
     """Expressions for every JSON-typed value inside a column: the reader's untyped parts."""
-    if str(column_type).upper() == "JSON":
+    if is_json(column_type):
         yield expr
     elif column_type.id == "struct":
         for key, child in column_type.children:
             yield from json_values(f"struct_extract({expr}, {quote_literal(key)})", child)
-    elif "JSON" in str(column_type).upper():  # a list or map holding JSON
+    elif holds_json(column_type):  # a list or map holding JSON
         yield f"to_json({expr})"
 
 
-def rows_with_duplicate_keys(con: duckdb.DuckDBPyConnection, key: str) -> set:
+def rows_with_duplicate_keys(messages: Messages, key: str) -> set:
     """``key`` of the messages whose JSON-typed values repeat a key in some object.
 
     The reader refuses duplicate keys where it types a value, but a value of mixed types
     stays JSON text, and reading a key from it would keep one value and silently drop the
     other. Only those values are parsed here, and only where they hold an object or array.
     """
-    relation = con.table(MESSAGES)
     found = set()
-    for name, column_type in zip(relation.columns, relation.types, strict=True):
+    for name, column_type in messages.column_types().items():
         for value in json_values(quote_identifier(name), column_type):
             # DuckDB checks an object's own keys; Python parses only values that nest more
             # containers (two openers in the text), a few of most files' rows.
@@ -169,9 +169,9 @@ def rows_with_duplicate_keys(con: duckdb.DuckDBPyConnection, key: str) -> set:
                 f"(json_type({value}) = 'OBJECT' AND len({keys}) <> len(list_distinct({keys})))"
             )
             nests = f"regexp_matches({value}::VARCHAR, '[{{\\[].*[{{\\[]')"
-            rows = con.sql(
+            rows = messages.con.sql(
                 f"SELECT {key}, {repeats_own}, CASE WHEN {nests} THEN {value}::VARCHAR END "
-                f"FROM {MESSAGES} WHERE json_type({value}) IN ('OBJECT', 'ARRAY') "
+                f"FROM {messages.name} WHERE json_type({value}) IN ('OBJECT', 'ARRAY') "
                 f"AND ({repeats_own} OR {nests})"
             ).fetchall()
             found.update(
@@ -197,31 +197,33 @@ def exact_type(column_type: duckdb.DuckDBPyType) -> str:
     return str(column_type)
 
 
-def _load_messages(con: duckdb.DuckDBPyConnection, path: Path, compression: str) -> None:
+def _load_messages(messages: Messages, path: Path, compression: str) -> None:
+    """``path``'s lines as the messages table, every key typed as the whole file has it."""
+    con = messages.con
     reader = f"read_json(?, {JSON_READER_OPTIONS}, compression='{compression}'"
     detected = con.sql(f"SELECT * FROM {reader})", params=[str(path)])
     columns = ", ".join(
         f"{quote_literal(name)}: {quote_literal(exact_type(column_type))}"
         for name, column_type in zip(detected.columns, detected.types, strict=True)
     )
-    con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+    messages.drop()
     con.execute(
-        f"CREATE TEMP TABLE {MESSAGES} AS SELECT * FROM {reader}, columns={{{columns}}})",
+        f"CREATE TEMP TABLE {messages.name} AS SELECT * FROM {reader}, columns={{{columns}}})",
         [str(path)],
     )
 
 
-def _fast_path(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+def _fast_path(messages: Messages, path: Path) -> int | None:
     """Load the file whole; the message count, or None if any line needs the slow path."""
     try:
-        _load_messages(con, path, "gzip" if is_gzip(path) else "none")
+        _load_messages(messages, path, "gzip" if is_gzip(path) else "none")
     except duckdb.Error:
         return None
-    reason = invalid_message_reason(con, MESSAGES)
-    count, invalid = con.sql(
-        f"SELECT count(*), count(*) FILTER (WHERE ({reason}) IS NOT NULL) FROM {MESSAGES}"
+    reason = invalid_message_reason(messages.con, messages.name)
+    count, invalid = messages.con.sql(
+        f"SELECT count(*), count(*) FILTER (WHERE ({reason}) IS NOT NULL) FROM {messages.name}"
     ).fetchall()[0]
-    if invalid or rows_with_duplicate_keys(con, "rowid"):
+    if invalid or rows_with_duplicate_keys(messages, "rowid"):
         return None
     return count
 
@@ -276,15 +278,15 @@ def refusal_reason(detail: str) -> str:
 
 
 def _try_loading(
-    con: duckdb.DuckDBPyConnection, lines: list[bytes], numbers: list[int], work_dir: Path
+    messages: Messages, lines: list[bytes], numbers: list[int], work_dir: Path
 ) -> str | None:
     """Load lines ``numbers`` as the messages table; the reader's error, or None."""
     cleaned = work_dir / "valid-lines.ndjson"
     cleaned.write_bytes(b"\n".join(lines[n - 1] for n in numbers) + b"\n")
     try:
-        _load_messages(con, cleaned, "none")
+        _load_messages(messages, cleaned, "none")
     except duckdb.Error as exc:
-        con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+        messages.drop()
         # The scratch file's name and line number would only mislead: the line is known.
         return WHERE_IN_SCRATCH_FILE.sub(":", str(exc).splitlines()[0])[:500]
     finally:
@@ -293,7 +295,7 @@ def _try_loading(
 
 
 def _refused_lines(
-    con: duckdb.DuckDBPyConnection, lines: list[bytes], numbers: list[int], work_dir: Path
+    messages: Messages, lines: list[bytes], numbers: list[int], work_dir: Path
 ) -> dict[int, str]:
     """Valid JSON lines the reader still refuses (nesting beyond its depth limit…), line →
     error, leaving the others loaded as the messages table.
@@ -301,53 +303,54 @@ def _refused_lines(
     Halving isolates the refused lines, so one of them costs about two reads of the file
     instead of quarantining all its neighbours.
     """
-    if not numbers or (error := _try_loading(con, lines, numbers, work_dir)) is None:
+    if not numbers or (error := _try_loading(messages, lines, numbers, work_dir)) is None:
         return {}
     if len(numbers) == 1:
         return {numbers[0]: error}
     middle = len(numbers) // 2
-    refused = _refused_lines(con, lines, numbers[:middle], work_dir)
-    refused |= _refused_lines(con, lines, numbers[middle:], work_dir)
+    refused = _refused_lines(messages, lines, numbers[:middle], work_dir)
+    refused |= _refused_lines(messages, lines, numbers[middle:], work_dir)
     accepted = [n for n in numbers if n not in refused]
-    if accepted and (error := _try_loading(con, lines, accepted, work_dir)) is not None:
+    if accepted and (error := _try_loading(messages, lines, accepted, work_dir)) is not None:
         # The halves load apart but not together: keep every line, with the reader's reason.
         return {n: error for n in numbers}
     return refused
 
 
-def _slow_path(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path, read: FileRead):
+def _slow_path(messages: Messages, path: Path, work_dir: Path, read: FileRead):
+    con, table = messages.con, messages.name
     lines = _split_lines(path, read)
     bad = {number: (reason, None) for number, reason in _json_level_rejects(con, lines).items()}
     if read.truncated and lines:
         # The last line of a truncated file is cut, even where the cut happens to parse.
         bad[len(lines)] = ("truncated_line", "the file ends inside or right after this line")
     good = [n for n, line in enumerate(lines, 1) if n not in bad and line.strip()]
-    refused = _refused_lines(con, lines, good, work_dir)
+    refused = _refused_lines(messages, lines, good, work_dir)
     bad.update({n: (refusal_reason(detail), detail) for n, detail in refused.items()})
     good = [n for n in good if n not in refused]
     if good:
         numbers = pa.table({"_line_number": pa.array(good, pa.int64())})
         con.register("line_numbers", numbers)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {MESSAGES} AS "
-            f"SELECT * FROM {MESSAGES} POSITIONAL JOIN line_numbers"
+            f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            f"SELECT * FROM {table} POSITIONAL JOIN line_numbers"
         )
         con.unregister("line_numbers")
-        reason = invalid_message_reason(con, MESSAGES)
+        reason = invalid_message_reason(con, table)
         invalid = con.sql(
-            f"SELECT _line_number, {reason} AS reason FROM {MESSAGES} WHERE reason IS NOT NULL"
+            f"SELECT _line_number, {reason} AS reason FROM {table} WHERE reason IS NOT NULL"
         ).fetchall()
         bad.update({number: (why, None) for number, why in invalid})
-        con.execute(f"DELETE FROM {MESSAGES} WHERE ({reason}) IS NOT NULL")
-        repeated = rows_with_duplicate_keys(con, "_line_number")
+        con.execute(f"DELETE FROM {table} WHERE ({reason}) IS NOT NULL")
+        repeated = rows_with_duplicate_keys(messages, "_line_number")
         bad.update({number: ("duplicate_key", None) for number in repeated})
         if repeated:
             listed = ", ".join(str(number) for number in sorted(repeated))
-            con.execute(f"DELETE FROM {MESSAGES} WHERE _line_number IN ({listed})")
-        con.execute(f"ALTER TABLE {MESSAGES} DROP COLUMN _line_number")
+            con.execute(f"DELETE FROM {table} WHERE _line_number IN ({listed})")
+        con.execute(f"ALTER TABLE {table} DROP COLUMN _line_number")
         read.messages = len(good) - len(invalid) - len(repeated)
     else:
-        con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+        messages.drop()
     read.lines = sum(1 for line in lines if line.strip())
     for number, (reason, detail) in sorted(bad.items()):
         read.rejected.append(
@@ -363,17 +366,22 @@ def _slow_path(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path, read:
 def read_archive_file(
     con: duckdb.DuckDBPyConnection, path: Path, file_name: str, work_dir: Path
 ) -> FileRead:
-    """Load ``path``'s valid messages into the ``messages`` temp table and collect bad lines.
+    """Read ``path`` into a temp table of ``con`` (``FileRead.valid``) and collect bad lines.
 
-    Every line ends up either in ``messages`` or in ``FileRead.rejected`` (blank lines are
-    neither): nothing is dropped silently.
+    Every line ends up either among the valid messages or in ``FileRead.rejected`` (blank
+    lines are neither): nothing is dropped silently.
     """
     read = FileRead()
-    count = _fast_path(con, path)
+    messages = Messages(con)
+    count = _fast_path(messages, path)
     if count is not None:
         read.lines = read.messages = count
     else:
-        _slow_path(con, path, work_dir, read)
+        _slow_path(messages, path, work_dir, read)
+    if read.messages:
+        read.valid = messages
+    else:
+        messages.drop()
     for rejected in read.rejected:
         rejected["file_name"] = file_name
     return read

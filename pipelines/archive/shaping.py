@@ -14,16 +14,15 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from pipelines.archive.reader import MESSAGES
+from pipelines.archive.messages import Messages
 from pipelines.archive.sql import (
-    FLOAT_TYPES,
-    INTEGER_TYPES,
     any_as_text,
     quote_identifier,
     quote_literal,
     scalar_text,
     timestamp_of,
 )
+from pipelines.archive.types import is_boolean, is_integer, is_json, is_null, is_number
 from pipelines.naming import event_table_name, warehouse_identifier
 from pipelines.settings import (
     EXTRA_FIELDS_OF_TYPE,
@@ -66,7 +65,6 @@ class TablePlan:
 
 def leaf_columns(expr: str, column_type: duckdb.DuckDBPyType, prefix: str) -> list[Column]:
     """Flatten a parsed JSON value: objects recurse with ``_``, arrays become JSON text."""
-    type_name = str(column_type).upper()
     if column_type.id == "struct":
         columns: list[Column] = []
         for key, child in column_type.children:
@@ -76,13 +74,13 @@ def leaf_columns(expr: str, column_type: duckdb.DuckDBPyType, prefix: str) -> li
             )
             columns.extend(leaf_columns(child_expr, child, child_name))
         return columns
-    if type_name in ('"NULL"', "NULL"):
+    if is_null(column_type):
         return []  # never held a value in this file
-    if type_name in INTEGER_TYPES:
+    if is_integer(column_type):
         return [Column(prefix, f"CAST({expr} AS BIGINT)")]
-    if type_name in FLOAT_TYPES or type_name.startswith("DECIMAL"):
+    if is_number(column_type):
         return [Column(prefix, f"CAST({expr} AS DOUBLE)")]
-    if type_name == "BOOLEAN":
+    if is_boolean(column_type):
         return [Column(prefix, expr)]
     return [Column(prefix, any_as_text(expr, column_type))]
 
@@ -107,10 +105,10 @@ def unique_names(columns: list[Column], reserved: set[str]) -> list[Column]:
 class FileShaper:
     """Builds the SELECT of every warehouse table for the messages of one file."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, load_time: datetime) -> None:
-        self.con = con
-        relation = con.table(MESSAGES)
-        self.types = dict(zip(relation.columns, relation.types, strict=True))
+    def __init__(self, messages: Messages, load_time: datetime) -> None:
+        self.con = messages.con
+        self.source = messages.name
+        self.types = messages.column_types()
         self.load_time = load_time
 
     def text(self, source_field: str) -> str:
@@ -123,7 +121,7 @@ class FileShaper:
         if "receivedAt" not in self.types:
             return None
         expr = timestamp_of('"receivedAt"', self.types["receivedAt"])
-        return self.con.sql(f"SELECT max({expr}) FROM {MESSAGES}").fetchall()[0][0]
+        return self.con.sql(f"SELECT max({expr}) FROM {self.source}").fetchall()[0][0]
 
     def common_columns(self) -> list[Column]:
         columns = [Column(column, self.text(field)) for field, column in ID_FIELDS.items()]
@@ -164,7 +162,7 @@ class FileShaper:
         expr, payload_type = quote_identifier(payload), self.types[payload]
         if payload_type.id == "struct":
             return leaf_columns(expr, payload_type, "")
-        if str(payload_type).upper() != "JSON":
+        if not is_json(payload_type):
             return [Column(payload, any_as_text(expr, payload_type))]
         # Objects mixed with other values (or only empty objects): type the objects' keys
         # from their combined structure, and keep any non-object payload whole as JSON text.
@@ -172,11 +170,12 @@ class FileShaper:
         columns = []
         try:
             structure = self.con.sql(
-                f"SELECT json_group_structure({expr}) FROM {MESSAGES} WHERE {where} AND {objects}"
+                f"SELECT json_group_structure({expr}) FROM {self.source} "
+                f"WHERE {where} AND {objects}"
             ).fetchall()[0][0]
             if structure and str(structure).startswith("{") and structure != "{}":
                 typed = f"json_transform({expr}, {quote_literal(str(structure))})"
-                typed_type = self.con.sql(f"SELECT {typed} FROM {MESSAGES} LIMIT 0").types[0]
+                typed_type = self.con.sql(f"SELECT {typed} FROM {self.source} LIMIT 0").types[0]
                 columns = leaf_columns(f"(CASE WHEN {objects} THEN {typed} END)", typed_type, "")
         except duckdb.Error:
             # Keys DuckDB cannot type (an empty key, at any depth): the payload stays whole,
@@ -189,7 +188,7 @@ class FileShaper:
         select = ", ".join(
             f"{column.expr} AS {quote_identifier(column.name)}" for column in columns
         )
-        return self.con.sql(f"SELECT {select} FROM {MESSAGES} WHERE {where}").to_arrow_table()
+        return self.con.sql(f"SELECT {select} FROM {self.source} WHERE {where}").to_arrow_table()
 
     def _group_plans(self) -> list[TablePlan]:
         """One plan per (type, event) present in the file."""
@@ -198,7 +197,7 @@ class FileShaper:
         event = scalar_text('"event"', self.types["event"]) if "event" in self.types else "NULL"
         groups = self.con.sql(
             f"SELECT DISTINCT {kind_text}, CASE WHEN {kind_text} = 'track' THEN {event} END "
-            f"FROM {MESSAGES} "
+            f"FROM {self.source} "
             "ORDER BY ALL"
         ).fetchall()
         plans = []
@@ -223,7 +222,7 @@ class FileShaper:
         cases = " ".join(f"WHEN {plan.where} THEN {n}" for n, plan in enumerate(plans))
         counts = ", ".join(f"count({expr})" for expr in expressions)
         rows = self.con.sql(
-            f"SELECT CASE {cases} END AS plan, {counts} FROM {MESSAGES} GROUP BY plan"
+            f"SELECT CASE {cases} END AS plan, {counts} FROM {self.source} GROUP BY plan"
         ).fetchall()
         held = {
             row[0]: {expr for expr, count in zip(expressions, row[1:], strict=True) if count}

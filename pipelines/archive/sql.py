@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
-FLOAT_TYPES = {"FLOAT", "DOUBLE"}
+from pipelines.archive.types import (
+    is_boolean,
+    is_integer,
+    is_json,
+    is_nested,
+    is_null,
+    is_number,
+    is_text,
+)
 
 
 def quote_identifier(name: str) -> str:
@@ -14,35 +21,29 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _type_name(column_type: object) -> str:
-    return str(column_type).upper()
-
-
 def scalar_text(expr: str, column_type: object) -> str:
     """``expr`` as text when it holds a string, number or boolean; NULL for objects and arrays."""
-    name = _type_name(column_type)
-    if name == "VARCHAR":
+    if is_text(column_type):
         return expr
-    if name == "JSON":
+    if is_json(column_type):
         return (
             f"(CASE WHEN json_type({expr}) IN ('OBJECT', 'ARRAY', 'NULL') THEN NULL "
             f"ELSE {expr}->>'$' END)"
         )
-    if name in INTEGER_TYPES | FLOAT_TYPES | {"BOOLEAN", "UBIGINT", "HUGEINT"}:
+    if is_integer(column_type) or is_number(column_type) or is_boolean(column_type):
         return f"CAST({expr} AS VARCHAR)"
     return "NULL::VARCHAR"
 
 
 def any_as_text(expr: str, column_type: object) -> str:
     """``expr`` as text whatever it holds: strings unquoted, anything else as JSON text."""
-    name = _type_name(column_type)
-    if name == "VARCHAR":
+    if is_text(column_type):
         return expr
-    if name == "JSON":
+    if is_json(column_type):
         return f"(CASE json_type({expr}) WHEN 'VARCHAR' THEN {expr}->>'$' ELSE {expr}::VARCHAR END)"
-    if name == '"NULL"' or name == "NULL":
+    if is_null(column_type):
         return "NULL::VARCHAR"
-    if name.startswith(("STRUCT", "MAP")) or name.endswith("]"):
+    if is_nested(column_type):
         return f"CAST(to_json({expr}) AS VARCHAR)"
     return f"CAST({expr} AS VARCHAR)"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +16,40 @@ from dlt.sources.filesystem import FileItemDict, filesystem
 from pipelines.archive.dedup import RunIds, without_ids
 from pipelines.archive.drift import ColumnTypes
 from pipelines.segment_archive.batching import TableBatches
-from pipelines.segment_archive.helpers import FILES_SCHEMA, RunTally, file_record, is_archive_file
-from pipelines.segment_archive.preparation import FilePreparer
+from pipelines.segment_archive.files import FILES_SCHEMA, file_record, is_archive_file
+from pipelines.segment_archive.preparation import FilePreparer, PreparedFile
+from pipelines.segment_archive.tally import RunTally
 from pipelines.settings import FILES_TABLE, REJECTED_TABLE
 
 DEFAULT_WORKERS = os.cpu_count() or 2
 
-
 # Quarantine and file-record tables are keyed differently from the message tables.
 OWN_KEYS = {REJECTED_TABLE: ["file_name", "line_number"], FILES_TABLE: ["file_name"]}
+# Staged rows are unique per run (see pipelines.archive.dedup): dlt's merge need not dedup.
+MERGE_UNIQUE = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
 
 
-def _item(named_table: tuple[str, pa.Table]) -> Any:
+@dataclass
+class ArchiveRun:
+    """What one source's run shares across the pages of files dlt hands the transformer."""
+
+    tally: RunTally
+    run_ids: RunIds
+    already_loaded: frozenset[str]
+    workers: int
+    memory_limit: str
+    retry_memory_limit: str
+    _column_types: ColumnTypes | None = None
+
+    def column_types(self) -> ColumnTypes:
+        """One record of column types for the whole run, read from dlt's schema on first use:
+        dlt's schema learns an Arrow table's types only when it normalizes, after the run."""
+        if self._column_types is None:
+            self._column_types = ColumnTypes.from_dlt_schema(dlt.current.source_schema())
+        return self._column_types
+
+
+def as_dlt_item(named_table: tuple[str, pa.Table]) -> Any:
     """A batch as dlt takes it: dispatched to its table, with its own key where it has one."""
     name, table = named_table
     if name not in OWN_KEYS:
@@ -35,6 +58,55 @@ def _item(named_table: tuple[str, pa.Table]) -> Any:
         table_name=name, write_disposition="merge", primary_key=OWN_KEYS[name]
     )
     return dlt.mark.with_hints(table, hints, create_table_variant=True)
+
+
+def new_archive_files(items: Iterable[FileItemDict], run: ArchiveRun) -> Iterator[FileItemDict]:
+    """The listed files that are archive files and not recorded as read (counting them all)."""
+    for item in items:
+        name = item["relative_path"]
+        run.tally.listed += 1
+        if not is_archive_file(name):
+            run.tally.skipped.append(name)
+        elif name not in run.already_loaded:
+            yield item
+
+
+def file_tables(
+    prepared: PreparedFile, run: ArchiveRun, batches: TableBatches
+) -> Iterator[tuple[str, pa.Table]]:
+    """One prepared file's warehouse tables, quarantined lines and record, handed to
+    ``batches``; the batches that filled up."""
+    name = prepared.item["relative_path"]
+    if prepared.vanished:
+        run.tally.vanished.append(name)  # no record: the next run reads it if listed again
+        return
+    repeated = run.run_ids.take(prepared.ids)
+    rows = 0
+    for table_name, table in prepared.tables:
+        table = run.column_types().reconcile(table_name, without_ids(table, repeated))
+        rows += table.num_rows
+        yield from batches.add(table_name, table)
+    read = prepared.read
+    record = file_record(prepared.item, read, prepared.newest_received_at)
+    yield from batches.add(REJECTED_TABLE, read.rejected_table())
+    yield from batches.add(FILES_TABLE, pa.Table.from_pylist([record], schema=FILES_SCHEMA))
+    repeats = prepared.repeats_within_file + len(repeated)
+    run.tally.file_done(name, read, rows, prepared.seconds, repeats)
+
+
+@dlt.transformer(name="messages", write_disposition=MERGE_UNIQUE, primary_key="id")
+def messages(items: list[FileItemDict], run: ArchiveRun) -> Iterator[Any]:
+    """Segment tables of each new archive file of a page, its quarantined lines and record."""
+    batches = TableBatches()
+    with tempfile.TemporaryDirectory(prefix="segment-archive-") as work:
+        preparer = FilePreparer(Path(work), run.workers, run.memory_limit, run.retry_memory_limit)
+        try:
+            for prepared in preparer.map(new_archive_files(items, run)):
+                yield from map(as_dlt_item, file_tables(prepared, run, batches))
+        finally:
+            preparer.close()
+    # The quarantine table is yielded even when empty, so it exists from the first run.
+    yield from map(as_dlt_item, batches.flush())
 
 
 @dlt.source(name="segment_archive")
@@ -56,64 +128,15 @@ def segment_archive(
     a file that needs more (several lines of megabytes each) is read again with
     ``duckdb_retry_memory_limit``.
     """
-    tally = tally if tally is not None else RunTally()
     # Without explicit credentials fsspec falls back to the environment (AWS_*, GOOGLE_*…).
     options = {"credentials": credentials} if credentials is not None else {}
     files = filesystem(bucket_url=bucket_url, file_glob="**/*", **options)
-    run_ids = run_ids if run_ids is not None else RunIds()
-    run_column_types: list[ColumnTypes] = []
-
-    def new_files(items: list[FileItemDict]) -> Iterator[FileItemDict]:
-        for item in items:
-            name = item["relative_path"]
-            tally.listed += 1
-            if not is_archive_file(name):
-                tally.skipped.append(name)
-            elif name not in already_loaded:
-                yield item
-
-    # Staged rows are unique per run (see pipelines.archive.dedup): dlt's merge need not dedup.
-    merge_unique = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
-
-    @dlt.transformer(name="messages", write_disposition=merge_unique, primary_key="id")
-    def messages(items: list[FileItemDict]) -> Iterator[Any]:
-        """Segment tables of each new archive file, its quarantined lines and its file record."""
-        # One record of column types for the whole run: dlt calls this once per page of files,
-        # and its schema learns an Arrow table's types only at normalize.
-        if not run_column_types:
-            run_column_types.append(ColumnTypes.from_dlt_schema(dlt.current.source_schema()))
-        column_types = run_column_types[0]
-        batches = TableBatches()
-        with tempfile.TemporaryDirectory(prefix="segment-archive-") as work:
-            preparer = FilePreparer(
-                Path(work), workers, duckdb_memory_limit, duckdb_retry_memory_limit
-            )
-            try:
-                for prepared in preparer.map(new_files(items)):
-                    if prepared.vanished:
-                        # No file record: the next run reads it if it is listed again.
-                        tally.vanished.append(prepared.item["relative_path"])
-                        continue
-                    repeated = run_ids.take(prepared.ids)
-                    rows = 0
-                    for table_name, table in prepared.tables:
-                        table = column_types.reconcile(table_name, without_ids(table, repeated))
-                        rows += table.num_rows
-                        yield from map(_item, batches.add(table_name, table))
-                    read = prepared.read
-                    record = pa.Table.from_pylist(
-                        [file_record(prepared.item, read, prepared.newest_received_at)],
-                        schema=FILES_SCHEMA,
-                    )
-                    yield from map(_item, batches.add(REJECTED_TABLE, read.rejected_table()))
-                    yield from map(_item, batches.add(FILES_TABLE, record))
-                    repeats = prepared.repeats_within_file + len(repeated)
-                    tally.file_done(
-                        prepared.item["relative_path"], read, rows, prepared.seconds, repeats
-                    )
-            finally:
-                preparer.close()
-        # The quarantine table is yielded even when empty, so it exists from the first run.
-        yield from map(_item, batches.flush())
-
-    return files | messages
+    run = ArchiveRun(
+        tally=tally if tally is not None else RunTally(),
+        run_ids=run_ids if run_ids is not None else RunIds(),
+        already_loaded=already_loaded,
+        workers=workers,
+        memory_limit=duckdb_memory_limit,
+        retry_memory_limit=duckdb_retry_memory_limit,
+    )
+    return files | messages(run=run)

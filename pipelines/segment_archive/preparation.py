@@ -21,10 +21,11 @@ import pyarrow as pa
 from dlt.sources.filesystem import FileItemDict
 
 from pipelines.archive.dedup import drop_repeats_within_file
-from pipelines.archive.reader import MESSAGES, FileRead, read_archive_file
+from pipelines.archive.messages import Messages
+from pipelines.archive.reader import FileRead, read_archive_file
 from pipelines.archive.shaping import FileShaper
 from pipelines.errors import FileNeedsMoreMemory
-from pipelines.segment_archive.helpers import local_copy
+from pipelines.segment_archive.files import local_copy
 
 log = logging.getLogger("pipelines.load")
 
@@ -90,7 +91,7 @@ class FilePreparer:
                 self.memory_limit,
                 self.retry_memory_limit,
             )
-            con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+            Messages(con).drop()  # whatever the failed read left in this worker's connection
             con.execute(f"SET memory_limit = '{self.retry_memory_limit}'")
             try:
                 prepared = self._read_and_shape(con, scratch, item)
@@ -100,7 +101,7 @@ class FilePreparer:
                     "(raise SOURCES__SEGMENT_ARCHIVE__DUCKDB_RETRY_MEMORY_LIMIT)"
                 ) from None
             finally:
-                con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+                Messages(con).drop()
                 con.execute(f"SET memory_limit = '{self.memory_limit}'")
         prepared.seconds = time.monotonic() - started
         return prepared
@@ -115,14 +116,18 @@ class FilePreparer:
         except FileNotFoundError:
             return PreparedFile(item, FileRead(), vanished=True)
         prepared = PreparedFile(item, read)
-        if read.messages:
-            shaper = FileShaper(con, datetime.now(UTC))
-            id_expr = shaper.text("messageId")
-            prepared.repeats_within_file = drop_repeats_within_file(con, id_expr)
-            prepared.ids = con.sql(f"SELECT {id_expr} FROM {MESSAGES}").to_arrow_table()[0]
-            prepared.tables = list(shaper.tables())
-            prepared.newest_received_at = shaper.newest_received_at()
-            con.execute(f"DROP TABLE IF EXISTS {MESSAGES}")
+        messages = read.valid
+        if messages is not None:
+            try:
+                shaper = FileShaper(messages, datetime.now(UTC))
+                id_expr = shaper.text("messageId")
+                prepared.repeats_within_file = drop_repeats_within_file(messages, id_expr)
+                prepared.ids = con.sql(f"SELECT {id_expr} FROM {messages.name}").to_arrow_table()[0]
+                prepared.tables = list(shaper.tables())
+                prepared.newest_received_at = shaper.newest_received_at()
+            finally:
+                messages.drop()
+                read.valid = None
         return prepared
 
     def map(self, items: Iterable[FileItemDict]) -> Iterator[PreparedFile]:

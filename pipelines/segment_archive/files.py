@@ -1,12 +1,9 @@
-"""Mechanics of the archive source: which files count, local copies, and the run's tally."""
+"""The archive's files: which ones count, a local path to read each, and the record of it."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -16,8 +13,6 @@ from dlt.sources.filesystem import FileItemDict
 
 from pipelines.archive.reader import FileRead
 from pipelines.settings import ARCHIVE_SUFFIXES
-
-log = logging.getLogger("pipelines.load")
 
 FILES_SCHEMA = pa.schema(
     [
@@ -75,43 +70,3 @@ def file_record(
         "read_at": datetime.now(UTC),
         "newest_received_at": newest_received_at,
     }
-
-
-@dataclass
-class RunTally:
-    """Counts for the progress display and the closing summary of one source's run."""
-
-    listed: int = 0
-    files_read: int = 0
-    lines: int = 0
-    messages: int = 0
-    rejected: int = 0
-    rows_shaped: int = 0
-    repeated: int = 0
-    skipped: list[str] = field(default_factory=list)
-    vanished: list[str] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-
-    def file_done(
-        self, name: str, read: FileRead, rows: int, seconds: float, repeated: int = 0
-    ) -> None:
-        self.files_read += 1
-        self.repeated += repeated
-        self.lines += read.lines
-        self.messages += read.messages
-        self.rejected += len(read.rejected)
-        self.rows_shaped += rows
-        elapsed = time.monotonic() - self.started
-        rate = self.lines / elapsed if elapsed else 0.0
-        log.info(
-            "file %d: %s — %d lines, %d messages (%d repeats skipped), %d quarantined "
-            "(%.2fs; %.0f lines/s overall)",
-            self.files_read,
-            name,
-            read.lines,
-            read.messages,
-            repeated,
-            len(read.rejected),
-            seconds,
-            rate,
-        )
