@@ -335,15 +335,14 @@ def write_catalog(
     by_table: dict[tuple[str, str], list[PublishedFile]] = {}
     for published in files:
         by_table.setdefault((published.schema, published.table), []).append(published)
-    comments = dict(
-        ((schema, table, column or ""), comment)
-        for schema, table, column, comment in con.execute(
-            "SELECT schema_name, table_name, NULL, comment FROM duckdb_tables() "
-            "WHERE database_name = current_database() AND comment IS NOT NULL "
-            "UNION ALL SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() "
-            "WHERE database_name = current_database() AND comment IS NOT NULL"
-        ).fetchall()
-    )
+    comments: dict[tuple[str, str], list[tuple[str | None, str]]] = {}
+    for schema, table, column, comment in con.execute(
+        "SELECT schema_name, table_name, NULL, comment FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND comment IS NOT NULL "
+        "UNION ALL SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND comment IS NOT NULL"
+    ).fetchall():
+        comments.setdefault((schema, table), []).append((column, comment))
     con.execute(
         f"ATTACH {quote_literal(str(partial))} AS analysts_catalog "
         f"(STORAGE_VERSION '{CATALOG_STORAGE_VERSION}')"
@@ -355,12 +354,8 @@ def write_catalog(
             view = f"analysts_catalog.{spec.relation}"
             definition = view_sql(spec, by_table.get((spec.schema, spec.table), []))
             con.execute(f"CREATE VIEW {view} AS {definition}")
-            for (schema, table, column), comment in comments.items():
-                if (schema, table) != (spec.schema, spec.table):
-                    continue
-                target = (
-                    f"VIEW {view}" if not column else f"COLUMN {view}.{quote_identifier(column)}"
-                )
+            for column, comment in comments.get((spec.schema, spec.table), []):
+                target = f"COLUMN {view}.{quote_identifier(column)}" if column else f"VIEW {view}"
                 con.execute(f"COMMENT ON {target} IS {quote_literal(comment)}")
     finally:
         con.execute("DETACH analysts_catalog")

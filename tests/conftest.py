@@ -196,3 +196,42 @@ def make(target: str, **variables) -> subprocess.CompletedProcess:
         timeout=900,
         env={**os.environ, "DEBUG": ""},
     )
+
+
+def checksums(
+    path: Path,
+    kind: str = "BASE TABLE",
+    schemas: tuple[str, ...] | None = None,
+    ignore_columns: frozenset[str] = frozenset(),
+) -> dict[str, tuple[int, int]]:
+    """Row count and an order-free checksum of every table (or, with ``kind="VIEW"``, every view,
+    as in the analysts' catalog) of ``schemas``: by default every schema but the run logs
+    (``ops``) and dlt's staging. dlt's own tables are left out, and so is what says what a run
+    did rather than what the data is: ``published_files``, and ``int_changed_*``, the keys the
+    last build recomputed (a build after a crash does other work for the same result)."""
+    if schemas is None:
+        where = "table_schema <> 'ops' AND table_schema NOT LIKE '%\\_staging' ESCAPE '\\'"
+    else:
+        where = "table_schema IN (" + ", ".join(f"'{schema}'" for schema in schemas) + ")"
+    result = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            f"WHERE table_type = ? AND {where} "
+            "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' "
+            "AND table_name NOT LIKE 'int\\_changed\\_%' ESCAPE '\\' "
+            "AND table_name <> 'published_files'",
+            [kind],
+        ).fetchall()
+        for schema, table in tables:
+            relation = f'"{schema}"."{table}"'
+            columns = ", ".join(
+                f'"{name}"'
+                for name in con.sql(f"SELECT * FROM {relation} LIMIT 0").columns
+                if name not in ignore_columns
+            )
+            count, checksum = con.sql(
+                f"SELECT count(*), coalesce(sum(hash({columns}))::HUGEINT, 0) FROM {relation}"
+            ).fetchall()[0]
+            result[f"{schema}.{table}"] = (count, int(checksum))
+    return result

@@ -19,7 +19,7 @@ from pipelines.publish import PUBLISHED_SCHEMAS
 from pipelines.sample.archive import generate_archive
 from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
 from pipelines.warehouse import published_path
-from tests.conftest import PROJECT, load_arguments, make
+from tests.conftest import PROJECT, checksums, load_arguments, make
 from tests.kill_at import POINTS
 
 SOURCES = (REGAL_VOICE_SOURCE_ID, BRAND_SOURCE_ID)
@@ -60,33 +60,8 @@ def make_load(archive: Path, warehouse: Path) -> subprocess.CompletedProcess:
 
 
 def fingerprint(warehouse: Path, kind: str = "BASE TABLE") -> dict[str, tuple[int, int]]:
-    """Row count and an order-free checksum of every raw table and mart (not the run log, nor
-    the keys the last build recomputed: ``int_changed_*`` say what a build did, and a build
-    after a crash does different work for the same result); ``kind="VIEW"`` for the analysts'
-    catalog, whose tables are views over Parquet files."""
-    prints = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = con.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_type = ? AND table_schema <> 'ops' "
-            "AND table_schema NOT LIKE '%\\_staging' ESCAPE '\\' "
-            "AND table_name NOT LIKE 'int\\_changed\\_%' ESCAPE '\\' "
-            "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\'",
-            [kind],
-        ).fetchall()
-        for schema, table in tables:
-            relation = f'"{schema}"."{table}"'
-            columns = [
-                f'"{name}"'
-                for name in con.sql(f"SELECT * FROM {relation} LIMIT 0").columns
-                if name not in LOAD_METADATA
-            ]
-            count, checksum = con.sql(
-                f"SELECT count(*), coalesce(sum(hash({', '.join(columns)})::HUGEINT), 0) "
-                f"FROM {relation}"
-            ).fetchall()[0]
-            prints[f"{schema}.{table}"] = (count, int(checksum))
-    return prints
+    """Every raw table and mart, without the columns saying when or from where rows came."""
+    return checksums(warehouse, kind, ignore_columns=frozenset(LOAD_METADATA))
 
 
 def repeated_ids(warehouse: Path) -> dict[str, int]:

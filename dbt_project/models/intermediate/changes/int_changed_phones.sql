@@ -2,18 +2,12 @@
 -- new consent records, every phone a user with a new identify ever identified with (an
 -- identify without a phone takes its user's latest phone, so a new phone moves older records
 -- from the previous one), and the contact phones of changed tasks.
-with changed_users as (
-    select distinct user_id
-    from {{ ref('stg_segment__identifies') }}
-    where user_id is not null and {{ loaded_since_last_build() }}
-),
-
-changed as (
+with changed as (
     select identifies.phone
     from {{ ref('stg_segment__identifies') }} as identifies
     where
         {{ loaded_since_last_build('identifies.loaded_at') }}
-        or identifies.user_id in (select changed_users.user_id from changed_users)
+        or identifies.user_id in (select changed_users.user_id from {{ ref('int_changed_users') }} as changed_users)
     union
     select phone
     from {{ ref('int_consent_records') }}

@@ -6,20 +6,11 @@
 -- call's own and its user's identifies.
 {{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
 
-with
-{%- if is_incremental() %}
-changed_users as (
-    select distinct user_id
-    from {{ ref('stg_segment__identifies') }}
-    where user_id is not null and {{ loaded_since_last_build() }}
-),
-{%- endif %}
-
-identifies as (
+with identifies as (
     select * from {{ ref('stg_segment__identifies') }}
-    {%- if is_incremental() %}
-    where {{ loaded_since_last_build() }} or user_id in (select user_id from changed_users)
-    {%- endif %}
+    where
+        {{ new_rows_only() }}
+        or {{ touched_only('user_id', 'int_changed_users') }}
 ),
 
 users as (
