@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 
 def _is_lower_or_digit(char: str) -> bool:
     return "a" <= char <= "z" or "0" <= char <= "9"
@@ -54,6 +56,7 @@ def snake_case_like_segment(name: str) -> str:
 EMPTY_NAME = "_empty"
 
 
+@lru_cache(maxsize=65_536)  # every file names the same few hundred keys again
 def warehouse_identifier(name: str) -> str:
     """A table or column name: Segment's snake case, ``_``-prefixed if it starts with a digit.
 

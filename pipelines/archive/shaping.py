@@ -61,6 +61,7 @@ class TablePlan:
     own: list[Column]
     candidates: list[Column]
     event: str | None  # the track event's name as sent; None for identify, page…
+    rows: int  # the file's messages that go to this table
 
 
 def leaf_columns(expr: str, column_type: duckdb.DuckDBPyType, prefix: str) -> list[Column]:
@@ -110,6 +111,7 @@ class FileShaper:
         self.source = messages.name
         self.types = messages.column_types()
         self.load_time = load_time
+        self._payload_leaves: dict[str, list[Column]] = {}
 
     def text(self, source_field: str) -> str:
         if source_field not in self.types:
@@ -161,7 +163,10 @@ class FileShaper:
             return []
         expr, payload_type = quote_identifier(payload), self.types[payload]
         if payload_type.id == "struct":
-            return leaf_columns(expr, payload_type, "")
+            # The same for every table of the file: flattened once.
+            if payload not in self._payload_leaves:
+                self._payload_leaves[payload] = leaf_columns(expr, payload_type, "")
+            return self._payload_leaves[payload]
         if not is_json(payload_type):
             return [Column(payload, any_as_text(expr, payload_type))]
         # Objects mixed with other values (or only empty objects): type the objects' keys
@@ -184,24 +189,17 @@ class FileShaper:
         not_object = f"(CASE WHEN NOT {objects} THEN {any_as_text(expr, payload_type)} END)"
         return [*columns, Column(payload, not_object)]
 
-    def _select(self, columns: list[Column], where: str) -> pa.Table:
-        select = ", ".join(
-            f"{column.expr} AS {quote_identifier(column.name)}" for column in columns
-        )
-        return self.con.sql(f"SELECT {select} FROM {self.source} WHERE {where}").to_arrow_table()
-
     def _group_plans(self) -> list[TablePlan]:
         """One plan per (type, event) present in the file."""
         kind_text = self.text("type")  # JSON where some quarantined line sent a number
         event_text = self.text("event")
         event = scalar_text('"event"', self.types["event"]) if "event" in self.types else "NULL"
         groups = self.con.sql(
-            f"SELECT DISTINCT {kind_text}, CASE WHEN {kind_text} = 'track' THEN {event} END "
-            f"FROM {self.source} "
-            "ORDER BY ALL"
+            f"SELECT {kind_text}, CASE WHEN {kind_text} = 'track' THEN {event} END, count(*) "
+            f"FROM {self.source} GROUP BY ALL ORDER BY ALL"
         ).fetchall()
         plans = []
-        for kind, event_name in groups:
+        for kind, event_name, rows in groups:
             if kind == "track":
                 table = event_table_name(event_name)
                 where = f"{kind_text} = 'track' AND {event_text} = {quote_literal(event_name)}"
@@ -210,46 +208,97 @@ class FileShaper:
                 table, own = TABLE_OF_TYPE[kind], []
                 where = f"{kind_text} = {quote_literal(kind)}"
             candidates = self.extra_top_level_columns(kind) + self.payload_columns(kind, where)
-            plans.append(TablePlan(table, where, own, candidates, event_name))
+            plans.append(TablePlan(table, where, own, candidates, event_name, rows))
         return plans
 
-    def _present(self, plans: list[TablePlan]) -> list[list[Column]]:
-        """Each plan's candidates that hold a value in its rows, all counted in one scan: an
-        event table gets its own keys, not every key some event of the file has."""
-        expressions = list(dict.fromkeys(c.expr for plan in plans for c in plan.candidates))
-        if not expressions:
-            return [[] for _ in plans]
+    def _rows_by_plan(self, plans: list[TablePlan], expressions: list[str]) -> pa.Table:
+        """Every expression of ``plans`` over their rows, in one query, sorted by plan.
+
+        One query for several tables: a small file's cost was its dozen queries, not its
+        rows (50-message files: 70 of their 100 ms). The plan number comes first, so each
+        plan's rows are one contiguous slice.
+        """
         cases = " ".join(f"WHEN {plan.where} THEN {n}" for n, plan in enumerate(plans))
-        counts = ", ".join(f"count({expr})" for expr in expressions)
-        rows = self.con.sql(
-            f"SELECT CASE {cases} END AS plan, {counts} FROM {self.source} GROUP BY plan"
-        ).fetchall()
-        held = {
-            row[0]: {expr for expr, count in zip(expressions, row[1:], strict=True) if count}
-            for row in rows
-        }
-        return [
-            [column for column in plan.candidates if column.expr in held.get(n, set())]
-            for n, plan in enumerate(plans)
-        ]
+        select = ", ".join(f"{expr} AS c{n}" for n, expr in enumerate(expressions))
+        return self.con.sql(
+            f"SELECT CASE {cases} END AS plan, {select} FROM {self.source} "
+            "WHERE plan IS NOT NULL ORDER BY plan, rowid"
+        ).to_arrow_table()
 
     def tables(self) -> Iterator[tuple[str, pa.Table]]:
-        """Every warehouse table this file contributes to, with its rows."""
+        """Every warehouse table this file contributes to, with its rows.
+
+        An event table gets only the keys its own rows hold a value for, not every key some
+        event of the file has.
+        """
         common = self.common_columns()
-        plans = self._group_plans()
-        for plan, present in zip(plans, self._present(plans), strict=True):
-            reserved = {column.name for column in common + plan.own}
-            columns = common + plan.own + unique_names(present, reserved)
-            yield plan.table, self._select(columns, plan.where)
-        tracks = [plan for plan in plans if plan.event is not None]
-        if tracks:
-            event_text = self.text("event")
-            slugs = " ".join(
-                f"WHEN {quote_literal(plan.event)} THEN {quote_literal(plan.table)}"
-                for plan in tracks
+        tracks = []
+        for plans in _query_groups(self._group_plans(), len(common)):
+            expressions = list(
+                dict.fromkeys(
+                    column.expr
+                    for plan in plans
+                    for column in [*common, *plan.own, *plan.candidates]
+                )
             )
-            own = [
-                Column("event", f"CASE {event_text} {slugs} END"),
-                Column("event_text", event_text),
-            ]
-            yield "tracks", self._select(common + own, f"{self.text('type')} = 'track'")
+            rows = _Columns(self._rows_by_plan(plans, expressions), expressions)
+            for plan, part in zip(plans, rows.slices([plan.rows for plan in plans]), strict=True):
+                present = [column for column in plan.candidates if part.holds_value(column)]
+                reserved = {column.name for column in common + plan.own}
+                yield plan.table, part.table(common + plan.own + unique_names(present, reserved))
+                if plan.event is not None:
+                    tracks.append(part.table(common + plan.own))
+        if tracks:
+            yield "tracks", pa.concat_tables(tracks)
+
+
+class _Columns:
+    """Rows of one query, one column per expression (after the leading plan number)."""
+
+    def __init__(self, rows: pa.Table, expressions: list[str] | dict[str, int]) -> None:
+        self.rows = rows
+        self.position = (
+            expressions
+            if isinstance(expressions, dict)
+            else {expr: n + 1 for n, expr in enumerate(expressions)}
+        )
+
+    def slices(self, counts: list[int]) -> Iterator[_Columns]:
+        start = 0
+        for count in counts:
+            yield _Columns(self.rows.slice(start, count), self.position)
+            start += count
+
+    def _column(self, column: Column) -> pa.ChunkedArray:
+        return self.rows.column(self.position[column.expr])
+
+    def holds_value(self, column: Column) -> bool:
+        return self._column(column).null_count < self.rows.num_rows
+
+    def table(self, columns: list[Column]) -> pa.Table:
+        return pa.table(
+            [self._column(column) for column in columns], names=[c.name for c in columns]
+        )
+
+
+# One query's cells (rows x columns): a query per table costs a large file nothing extra,
+# while one wide query over all its tables would hold mostly nulls (16,000 rows x 400
+# columns doubled the load's peak memory).
+CELLS_PER_QUERY = 250_000
+
+
+def _query_groups(plans: list[TablePlan], common_columns: int) -> Iterator[list[TablePlan]]:
+    """Consecutive plans taken together while their rows times columns stay small."""
+    group: list[TablePlan] = []
+    rows = columns = 0
+    for plan in plans:
+        plan_columns = len(plan.own) + len(plan.candidates)
+        cells = (rows + plan.rows) * (columns + plan_columns + common_columns)
+        if group and cells > CELLS_PER_QUERY:
+            yield group
+            group, rows, columns = [], 0, 0
+        group.append(plan)
+        rows += plan.rows
+        columns += plan_columns
+    if group:
+        yield group
