@@ -25,6 +25,7 @@ import pipelines.cli
 import pipelines.load
 import pipelines.run_log
 import pipelines.segment_archive
+import pipelines.segment_archive.preparation
 import pipelines.transform
 from pipelines.segment_archive.preparation import FilePreparer
 from pipelines.settings import BRAND_SOURCE_ID
@@ -87,15 +88,25 @@ def kill_during_dbt_build(models_done: int) -> None:
     pipelines.transform.subprocess.run = run
 
 
-def brand_file(_self, item) -> bool:
-    return BRAND_SOURCE_ID in item["relative_path"] or BRAND_SOURCE_ID in item["file_url"]
+def brand_files(_self, items) -> bool:
+    return any(BRAND_SOURCE_ID in item["file_url"] for item in items)
+
+
+def in_units_of(files: int) -> None:
+    """Prepare at most ``files`` files together, so a run has several units to die between."""
+    pipelines.segment_archive.preparation.BATCH_FILES = files
 
 
 POINTS: dict[str, Callable[[], None]] = {
     "listing files": lambda: kill_on_call(pipelines.segment_archive, "is_archive_file", 3),
-    "reading the first file": lambda: kill_on_call(FilePreparer, "prepare", 1),
-    "reading, earlier files extracted": lambda: kill_on_call(FilePreparer, "prepare", 5),
-    "reading the second source": lambda: kill_on_call(FilePreparer, "prepare", 1, brand_file),
+    "reading the first file": lambda: kill_on_call(FilePreparer, "prepare_files", 1),
+    "reading, earlier files extracted": lambda: (
+        in_units_of(2),
+        kill_on_call(FilePreparer, "prepare_files", 3),
+    ),
+    "reading the second source": lambda: kill_on_call(
+        FilePreparer, "prepare_files", 1, brand_files
+    ),
     "extracted, not normalized": lambda: kill_on_call(dlt.Pipeline, "normalize", 1),
     "normalizing": lambda: kill_on_call(ArrowItemsNormalizer, "__call__", 3),
     "normalized, not loaded": lambda: kill_on_call(dlt.Pipeline, "load", 1),

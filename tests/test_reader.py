@@ -33,7 +33,7 @@ BAD = {
 
 def shaped_ids(read) -> list[str]:
     """The ``id`` column of ``tracks`` as the shaping step builds it from the file read."""
-    tables = dict(FileShaper(read.valid, datetime.now(UTC)).tables())
+    tables = dict(FileShaper(read.valid, datetime.now(UTC)).tables()[0])
     return sorted(tables["tracks"].column("id").to_pylist())
 
 

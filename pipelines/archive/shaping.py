@@ -57,11 +57,16 @@ class TablePlan:
     """The rows (``where``) and columns one warehouse table takes from a file's messages."""
 
     table: str
+    kind: str  # the message type: track, identify, page…
     where: str
     own: list[Column]
     candidates: list[Column]
     event: str | None  # the track event's name as sent; None for identify, page…
-    rows: int  # the file's messages that go to this table
+    rows_by_file: dict[int, int]  # each file's messages that go to this table
+
+    @property
+    def rows(self) -> int:
+        return sum(self.rows_by_file.values())
 
 
 def leaf_columns(expr: str, column_type: duckdb.DuckDBPyType, prefix: str) -> list[Column]:
@@ -103,43 +108,38 @@ def unique_names(columns: list[Column], reserved: set[str]) -> list[Column]:
     return result
 
 
-class FileShaper:
-    """Builds the SELECT of every warehouse table for the messages of one file."""
+class FileColumns:
+    """The columns one file's messages give each table, from the types of its fields alone."""
 
-    def __init__(self, messages: Messages, load_time: datetime) -> None:
-        self.con = messages.con
-        self.source = messages.name
-        self.types = messages.column_types()
+    def __init__(self, types: dict[str, duckdb.DuckDBPyType], load_time: datetime) -> None:
+        self.types = types
         self.load_time = load_time
-        self._payload_leaves: dict[str, list[Column]] = {}
+        self._common: list[Column] | None = None
+        self._candidates: dict[str, list[Column] | None] = {}
 
     def text(self, source_field: str) -> str:
         if source_field not in self.types:
             return "NULL::VARCHAR"
         return any_as_text(quote_identifier(source_field), self.types[source_field])
 
-    def newest_received_at(self) -> datetime | None:
-        """When Segment received the file's newest message: what freshness is measured by."""
-        if "receivedAt" not in self.types:
-            return None
-        expr = timestamp_of('"receivedAt"', self.types["receivedAt"])
-        return self.con.sql(f"SELECT max({expr}) FROM {self.source}").fetchall()[0][0]
+    def common(self) -> list[Column]:
+        """Columns of every table: ids, timestamps, ``context_*`` and the load time."""
+        if self._common is None:
+            columns = [Column(column, self.text(field)) for field, column in ID_FIELDS.items()]
+            for field, column in TIMESTAMP_FIELDS.items():
+                if field in self.types:
+                    expr = timestamp_of(quote_identifier(field), self.types[field])
+                else:
+                    expr = "NULL::TIMESTAMPTZ"
+                columns.append(Column(column, expr))
+            if "context" in self.types:
+                columns.extend(leaf_columns('"context"', self.types["context"], "context"))
+            load_time = self.load_time.isoformat()
+            columns.append(Column(LOAD_TIME_COLUMN, f"TIMESTAMPTZ {quote_literal(load_time)}"))
+            self._common = columns
+        return self._common
 
-    def common_columns(self) -> list[Column]:
-        columns = [Column(column, self.text(field)) for field, column in ID_FIELDS.items()]
-        for field, column in TIMESTAMP_FIELDS.items():
-            if field in self.types:
-                expr = timestamp_of(quote_identifier(field), self.types[field])
-            else:
-                expr = "NULL::TIMESTAMPTZ"
-            columns.append(Column(column, expr))
-        if "context" in self.types:
-            columns.extend(leaf_columns('"context"', self.types["context"], "context"))
-        load_time = self.load_time.isoformat()
-        columns.append(Column(LOAD_TIME_COLUMN, f"TIMESTAMPTZ {quote_literal(load_time)}"))
-        return columns
-
-    def extra_top_level_columns(self, kind: str) -> list[Column]:
+    def extra_top_level(self, kind: str) -> list[Column]:
         """Type-specific fields (``name``, ``group_id``…) and unknown extras, kept not dropped."""
         known = set(ID_FIELDS) | set(TIMESTAMP_FIELDS) | NOT_KEPT | {"messageId"}
         for fields in EXTRA_FIELDS_OF_TYPE.values():
@@ -156,21 +156,66 @@ class FileShaper:
                 )
         return columns
 
-    def payload_columns(self, kind: str, where: str) -> list[Column]:
-        """One column per leaf of ``properties``/``traits``, named without a prefix."""
-        payload = PAYLOAD_OF_TYPE.get(kind)
-        if payload is None or payload not in self.types:
-            return []
+    def candidates(self, kind: str) -> list[Column] | None:
+        """Columns a table of ``kind`` may take beyond the common ones (kept where its rows
+        hold a value); None where the payload mixes objects with other values, whose columns
+        only its rows can tell (``FileShaper.mixed_payload_columns``)."""
+        if kind not in self._candidates:
+            payload = PAYLOAD_OF_TYPE.get(kind)
+            payload_type = self.types.get(payload) if payload else None
+            extra = self.extra_top_level(kind)
+            if payload_type is None:
+                self._candidates[kind] = extra
+            elif payload_type.id == "struct":
+                self._candidates[kind] = extra + leaf_columns(
+                    quote_identifier(payload), payload_type, ""
+                )
+            elif not is_json(payload_type):
+                column = Column(payload, any_as_text(quote_identifier(payload), payload_type))
+                self._candidates[kind] = [*extra, column]
+            else:
+                self._candidates[kind] = None
+        return self._candidates[kind]
+
+
+class FileShaper:
+    """Selects Segment's warehouse tables from the messages of one file, or of several files
+    read together (``file_types`` then gives each file's own types), keeping each file's
+    tables apart and shaped exactly as if it had been read alone."""
+
+    def __init__(
+        self,
+        messages: Messages,
+        load_time: datetime,
+        file_types: dict[int, dict[str, duckdb.DuckDBPyType]] | None = None,
+    ) -> None:
+        self.con = messages.con
+        self.source = messages.name
+        self.file = messages.file_number
+        self.columns = FileColumns(messages.column_types(), load_time)
+        self.types = self.columns.types
+        self._of_file = {
+            number: FileColumns(types, load_time) for number, types in (file_types or {}).items()
+        }
+
+    def text(self, source_field: str) -> str:
+        return self.columns.text(source_field)
+
+    def newest_received_at(self) -> dict[int, datetime]:
+        """When Segment received each file's newest message: what freshness is measured by."""
+        if "receivedAt" not in self.types:
+            return {}
+        expr = timestamp_of('"receivedAt"', self.types["receivedAt"])
+        rows = self.con.sql(f"SELECT {self.file}, max({expr}) FROM {self.source} GROUP BY ALL")
+        return {file: newest for file, newest in rows.fetchall() if newest is not None}
+
+    def mixed_payload_columns(self, kind: str, where: str) -> list[Column]:
+        """A payload of objects mixed with other values (or only empty objects): the objects'
+        keys typed from their combined structure, and any non-object payload kept whole as
+        JSON text."""
+        payload = PAYLOAD_OF_TYPE[kind]
         expr, payload_type = quote_identifier(payload), self.types[payload]
-        if payload_type.id == "struct":
-            # The same for every table of the file: flattened once.
-            if payload not in self._payload_leaves:
-                self._payload_leaves[payload] = leaf_columns(expr, payload_type, "")
-            return self._payload_leaves[payload]
-        if not is_json(payload_type):
-            return [Column(payload, any_as_text(expr, payload_type))]
-        # Objects mixed with other values (or only empty objects): type the objects' keys
-        # from their combined structure, and keep any non-object payload whole as JSON text.
+        extra = self.columns.extra_top_level(kind)
         objects = f"json_type({expr}) = 'OBJECT'"
         columns = []
         try:
@@ -185,21 +230,24 @@ class FileShaper:
         except duckdb.Error:
             # Keys DuckDB cannot type (an empty key, at any depth): the payload stays whole,
             # as JSON text in one column, rather than losing a value.
-            return [Column(payload, any_as_text(expr, payload_type))]
+            return [*extra, Column(payload, any_as_text(expr, payload_type))]
         not_object = f"(CASE WHEN NOT {objects} THEN {any_as_text(expr, payload_type)} END)"
-        return [*columns, Column(payload, not_object)]
+        return [*extra, *columns, Column(payload, not_object)]
 
     def _group_plans(self) -> list[TablePlan]:
-        """One plan per (type, event) present in the file."""
+        """One plan per (type, event) present in the messages."""
         kind_text = self.text("type")  # JSON where some quarantined line sent a number
         event_text = self.text("event")
         event = scalar_text('"event"', self.types["event"]) if "event" in self.types else "NULL"
-        groups = self.con.sql(
-            f"SELECT {kind_text}, CASE WHEN {kind_text} = 'track' THEN {event} END, count(*) "
-            f"FROM {self.source} GROUP BY ALL ORDER BY ALL"
+        rows = self.con.sql(
+            f"SELECT {kind_text}, CASE WHEN {kind_text} = 'track' THEN {event} END, "
+            f"{self.file}, count(*) FROM {self.source} GROUP BY ALL ORDER BY ALL"
         ).fetchall()
+        groups: dict[tuple, dict[int, int]] = {}
+        for kind, event_name, file, count in rows:
+            groups.setdefault((kind, event_name), {})[file] = count
         plans = []
-        for kind, event_name, rows in groups:
+        for (kind, event_name), rows_by_file in groups.items():
             if kind == "track":
                 table = event_table_name(event_name)
                 where = f"{kind_text} = 'track' AND {event_text} = {quote_literal(event_name)}"
@@ -207,49 +255,72 @@ class FileShaper:
             else:
                 table, own = TABLE_OF_TYPE[kind], []
                 where = f"{kind_text} = {quote_literal(kind)}"
-            candidates = self.extra_top_level_columns(kind) + self.payload_columns(kind, where)
-            plans.append(TablePlan(table, where, own, candidates, event_name, rows))
+            candidates = self.columns.candidates(kind)
+            if candidates is None:
+                candidates = self.mixed_payload_columns(kind, where)
+            plans.append(TablePlan(table, kind, where, own, candidates, event_name, rows_by_file))
         return plans
 
+    def _file_columns(self, file: int, plan: TablePlan) -> tuple[list[Column], list[Column]]:
+        """The common columns and the candidates of ``plan`` as ``file`` alone has them."""
+        columns = self._of_file.get(file)
+        if columns is None:
+            return self.columns.common(), plan.candidates
+        candidates = columns.candidates(plan.kind)
+        if candidates is None:  # the reader never groups such files
+            raise ValueError(f"file {file}: a payload of mixed types cannot be read with others")
+        return columns.common(), candidates
+
     def _rows_by_plan(self, plans: list[TablePlan], expressions: list[str]) -> pa.Table:
-        """Every expression of ``plans`` over their rows, in one query, sorted by plan.
+        """Every expression of ``plans`` over their rows, in one query, sorted by file and plan.
 
         One query for several tables: a small file's cost was its dozen queries, not its
-        rows (50-message files: 70 of their 100 ms). The plan number comes first, so each
-        plan's rows are one contiguous slice.
+        rows (50-message files: 70 of their 100 ms). File and plan come first, so each file's
+        rows of each plan are one contiguous slice.
         """
         cases = " ".join(f"WHEN {plan.where} THEN {n}" for n, plan in enumerate(plans))
         select = ", ".join(f"{expr} AS c{n}" for n, expr in enumerate(expressions))
         return self.con.sql(
             f"SELECT CASE {cases} END AS plan, {select} FROM {self.source} "
-            "WHERE plan IS NOT NULL ORDER BY plan, rowid"
+            f"WHERE plan IS NOT NULL ORDER BY {self.file}, plan, rowid"
         ).to_arrow_table()
 
-    def tables(self) -> Iterator[tuple[str, pa.Table]]:
-        """Every warehouse table this file contributes to, with its rows.
+    def tables(self) -> dict[int, list[tuple[str, pa.Table]]]:
+        """Every warehouse table each file contributes to, with its rows.
 
-        An event table gets only the keys its own rows hold a value for, not every key some
-        event of the file has.
+        An event table gets only the keys its own rows of the file hold a value for, not
+        every key some event of the file (or of the files read with it) has.
         """
-        common = self.common_columns()
-        tracks = []
-        for plans in _query_groups(self._group_plans(), len(common)):
+        plans = self._group_plans()
+        files = sorted({file for plan in plans for file in plan.rows_by_file})
+        tables: dict[int, list[tuple[str, pa.Table]]] = {file: [] for file in files}
+        tracks: dict[int, list[pa.Table]] = {file: [] for file in files}
+        for group in _query_groups(plans, len(self.columns.common())):
+            slices = [(file, plan) for file in files for plan in group]
+            planned = [self._file_columns(file, plan) for file, plan in slices]
             expressions = list(
                 dict.fromkeys(
                     column.expr
-                    for plan in plans
-                    for column in [*common, *plan.own, *plan.candidates]
+                    for (_, plan), (common, candidates) in zip(slices, planned, strict=True)
+                    for column in [*common, *plan.own, *candidates]
                 )
             )
-            rows = _Columns(self._rows_by_plan(plans, expressions), expressions)
-            for plan, part in zip(plans, rows.slices([plan.rows for plan in plans]), strict=True):
-                present = [column for column in plan.candidates if part.holds_value(column)]
+            rows = _Columns(self._rows_by_plan(group, expressions), expressions)
+            counts = [plan.rows_by_file.get(file, 0) for file, plan in slices]
+            parts = zip(slices, planned, rows.slices(counts), strict=True)
+            for (file, plan), (common, candidates), part in parts:
+                if not part.rows.num_rows:
+                    continue
+                present = [column for column in candidates if part.holds_value(column)]
                 reserved = {column.name for column in common + plan.own}
-                yield plan.table, part.table(common + plan.own + unique_names(present, reserved))
+                columns = common + plan.own + unique_names(present, reserved)
+                tables[file].append((plan.table, part.table(columns)))
                 if plan.event is not None:
-                    tracks.append(part.table(common + plan.own))
-        if tracks:
-            yield "tracks", pa.concat_tables(tracks)
+                    tracks[file].append(part.table(common + plan.own))
+        for file in files:
+            if tracks[file]:
+                tables[file].append(("tracks", pa.concat_tables(tracks[file])))
+        return tables
 
 
 class _Columns:

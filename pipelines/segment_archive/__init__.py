@@ -71,27 +71,41 @@ def new_archive_files(items: Iterable[FileItemDict], run: ArchiveRun) -> Iterato
             yield item
 
 
-def file_tables(
-    prepared: PreparedFile, run: ArchiveRun, batches: TableBatches
+def unit_tables(
+    unit: list[PreparedFile], run: ArchiveRun, batches: TableBatches
 ) -> Iterator[tuple[str, pa.Table]]:
-    """One prepared file's warehouse tables, quarantined lines and record, handed to
-    ``batches``; the batches that filled up."""
-    name = prepared.item["relative_path"]
-    if prepared.vanished:
-        run.tally.vanished.append(name)  # no record: the next run reads it if listed again
-        return
-    repeated = run.run_ids.take(prepared.ids)
-    rows = 0
-    for table_name, table in prepared.tables:
-        table = run.column_types().reconcile(table_name, without_ids(table, repeated))
-        rows += table.num_rows
-        yield from batches.add(table_name, table)
-    read = prepared.read
-    record = file_record(prepared.item, read, prepared.newest_received_at)
-    yield from batches.add(REJECTED_TABLE, read.rejected_table())
-    yield from batches.add(FILES_TABLE, pa.Table.from_pylist([record], schema=FILES_SCHEMA))
-    repeats = prepared.repeats_within_file + len(repeated)
-    run.tally.file_done(name, read, rows, prepared.seconds, repeats)
+    """The warehouse tables, quarantined lines and records of files prepared together, handed
+    to ``batches``; the batches that filled up.
+
+    Each file meets the run's ids and column types on its own, in order, as deduplication
+    and type drift need; the unit's pieces of each table are then handed over together: the
+    handing over, not the data, was most of a small file's cost.
+    """
+    present = []
+    for prepared in unit:
+        if prepared.vanished:  # no record: the next run reads it if listed again
+            run.tally.vanished.append(prepared.item["relative_path"])
+        else:
+            present.append(prepared)
+    pieces: dict[str, list[pa.Table]] = {}
+    records = []
+    repeated_by_file = run.run_ids.take_files([prepared.ids for prepared in present])
+    for prepared, repeated in zip(present, repeated_by_file, strict=True):
+        rows = 0
+        for table_name, table in prepared.tables:
+            table = run.column_types().reconcile(table_name, without_ids(table, repeated))
+            rows += table.num_rows
+            pieces.setdefault(table_name, []).append(table)
+        read = prepared.read
+        pieces.setdefault(REJECTED_TABLE, []).append(read.rejected_table())
+        records.append(file_record(prepared.item, read, prepared.newest_received_at))
+        repeats = prepared.repeats_within_file + len(repeated)
+        run.tally.file_done(prepared.item["relative_path"], read, rows, prepared.seconds, repeats)
+    if records:
+        pieces[FILES_TABLE] = [pa.Table.from_pylist(records, schema=FILES_SCHEMA)]
+    for table_name, tables in pieces.items():
+        # After ``reconcile`` a column has one type in all files; files lack each other's.
+        yield from batches.add(table_name, pa.concat_tables(tables, promote_options="default"))
 
 
 @dlt.transformer(name="messages", write_disposition=MERGE_UNIQUE, primary_key="id")
@@ -101,8 +115,8 @@ def messages(items: list[FileItemDict], run: ArchiveRun) -> Iterator[Any]:
     with tempfile.TemporaryDirectory(prefix="segment-archive-") as work:
         preparer = FilePreparer(Path(work), run.workers, run.memory_limit, run.retry_memory_limit)
         try:
-            for prepared in preparer.map(new_archive_files(items, run)):
-                yield from map(as_dlt_item, file_tables(prepared, run, batches))
+            for unit in preparer.map(new_archive_files(items, run)):
+                yield from map(as_dlt_item, unit_tables(unit, run, batches))
         finally:
             preparer.close()
     # The quarantine table is yielded even when empty, so it exists from the first run.

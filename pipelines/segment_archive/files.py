@@ -37,14 +37,15 @@ def is_archive_file(relative_path: str) -> bool:
 
 
 @contextlib.contextmanager
-def local_copy(item: FileItemDict, work_dir: Path) -> Iterator[Path]:
-    """A local path DuckDB can read: the file itself when local, else a downloaded copy."""
+def local_copy(item: FileItemDict, work_dir: Path, name: str = "download.bin") -> Iterator[Path]:
+    """A local path DuckDB can read: the file itself when local, else a copy downloaded to
+    ``work_dir / name``."""
     parsed = urlparse(item["file_url"])
     if parsed.scheme in ("", "file"):
         # dlt percent-encodes the URL: "/srv/Segment Archive" arrives as "Segment%20Archive".
         yield Path(unquote(parsed.path))
         return
-    target = work_dir / "download.bin"
+    target = work_dir / name
     target.write_bytes(item.read_bytes())
     try:
         yield target

@@ -1,12 +1,17 @@
 """Read and shape archive files on every core: one DuckDB connection per worker thread.
 
 DuckDB reads one gzip stream on one thread, so files are prepared side by side; results come
-back in listing order, with at most ``workers`` files in flight to keep memory bounded.
+back in listing order, with at most ``workers`` units of work in flight to keep memory bounded.
+Consecutive small files are one unit, read in one query where their types agree
+(``pipelines.archive.batch_reader``): for a file of a few hundred messages, a query of its own
+costs more than its data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -18,8 +23,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from dlt.sources.filesystem import FileItemDict
 
+from pipelines.archive.batch_reader import group_files, read_group
 from pipelines.archive.dedup import drop_repeats_within_file
 from pipelines.archive.messages import Messages
 from pipelines.archive.reader import FileRead, read_archive_file
@@ -28,6 +35,12 @@ from pipelines.errors import FileNeedsMoreMemory
 from pipelines.segment_archive.files import local_copy
 
 log = logging.getLogger("pipelines.load")
+
+# Files this small (compressed) are read several at a time, up to this much per query: about
+# what one of Segment's busy hourly files holds, so a group needs no more memory than one.
+SMALL_FILE_BYTES = 1 * 2**20
+BATCH_BYTES = 4 * 2**20
+BATCH_FILES = 200
 
 
 @dataclass
@@ -116,27 +129,79 @@ class FilePreparer:
         except FileNotFoundError:
             return PreparedFile(item, FileRead(), vanished=True)
         prepared = PreparedFile(item, read)
-        messages = read.valid
-        if messages is not None:
+        if read.valid is not None:
             try:
-                shaper = FileShaper(messages, datetime.now(UTC))
-                id_expr = shaper.text("messageId")
-                prepared.repeats_within_file = drop_repeats_within_file(messages, id_expr)
-                prepared.ids = con.sql(f"SELECT {id_expr} FROM {messages.name}").to_arrow_table()[0]
-                prepared.tables = list(shaper.tables())
-                prepared.newest_received_at = shaper.newest_received_at()
+                _shape_each_file(read.valid, {0: prepared})
             finally:
-                messages.drop()
+                read.valid.drop()
                 read.valid = None
         return prepared
 
-    def map(self, items: Iterable[FileItemDict]) -> Iterator[PreparedFile]:
-        """``prepare`` over ``items`` in parallel, yielding in order."""
-        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="archive-file")
-        pending: deque[Future[PreparedFile]] = deque()
+    def prepare_files(self, items: list[FileItemDict]) -> list[PreparedFile]:
+        """Small files read together where their types agree; any other file, and any that
+        holds a line to quarantine, read alone by ``prepare`` (where bad lines are found and
+        memory is retried). Reading together is only faster, never different."""
+        if len(items) == 1:
+            return [self.prepare(items[0])]
+        started = time.monotonic()
+        con, scratch = self._worker_state()
         try:
-            for item in items:
-                pending.append(pool.submit(self.prepare, item))
+            together = self._read_together(con, scratch, items)
+        except duckdb.OutOfMemoryException:
+            Messages(con).drop()
+            together = {}
+        if together:
+            share = (time.monotonic() - started) / len(together)
+            for prepared in together.values():
+                prepared.seconds = share
+        return [together.get(n) or self.prepare(item) for n, item in enumerate(items)]
+
+    @staticmethod
+    def _read_together(
+        con: duckdb.DuckDBPyConnection, scratch: Path, items: list[FileItemDict]
+    ) -> dict[int, PreparedFile]:
+        """The files read in groups, by position in ``items`` (those left out: read alone)."""
+        with contextlib.ExitStack() as copies:
+            try:
+                paths = [
+                    copies.enter_context(local_copy(item, scratch, f"download-{n}.bin"))
+                    for n, item in enumerate(items)
+                ]
+            except FileNotFoundError:
+                return {}  # vanished while listed: each is read (and reported) alone
+            groups, _alone = group_files(con, paths)
+            together: dict[int, PreparedFile] = {}
+            for group in groups:
+                try:
+                    read = read_group(con, paths, group, scratch)
+                except duckdb.OutOfMemoryException:
+                    raise
+                except duckdb.Error:
+                    # A line the reader refuses only once typed (an object repeating a key):
+                    # the group's files are read alone, where such lines are quarantined.
+                    continue
+                prepared = {
+                    number: PreparedFile(items[number], FileRead(lines=count, messages=count))
+                    for number, count in read.counts.items()
+                }
+                try:
+                    _shape_each_file(read.messages, prepared, read.file_types)
+                finally:
+                    read.messages.drop()
+                together |= prepared
+        return together
+
+    def map(self, items: Iterable[FileItemDict]) -> Iterator[list[PreparedFile]]:
+        """Prepare ``items`` in parallel, small files together, yielding each unit of work's
+        files in order."""
+        items = list(items)
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="archive-file")
+        pending: deque[Future[list[PreparedFile]]] = deque()
+        # Small files are shared out so that every worker gets some.
+        per_unit = min(BATCH_FILES, max(1, math.ceil(len(items) / self.workers)))
+        try:
+            for unit in units_of_work(items, per_unit):
+                pending.append(pool.submit(self.prepare_files, unit))
                 if len(pending) >= self.workers:
                     yield pending.popleft().result()
             while pending:
@@ -148,3 +213,49 @@ class FilePreparer:
         for con in self._connections:
             con.close()
         self._connections.clear()
+
+
+def _shape_each_file(
+    messages: Messages,
+    prepared: dict[int, PreparedFile],
+    file_types: dict[int, dict[str, duckdb.DuckDBPyType]] | None = None,
+) -> None:
+    """Deduplicate and shape ``messages``, giving each file (by its number in ``messages``)
+    its own tables, ids, repeats and newest receipt."""
+    con = messages.con
+    shaper = FileShaper(messages, datetime.now(UTC), file_types)
+    id_expr = shaper.text("messageId")
+    repeats = drop_repeats_within_file(messages, id_expr)
+    ids = con.sql(
+        f"SELECT {messages.file_number} AS file, {id_expr} AS id FROM {messages.name} "
+        "ORDER BY rowid"
+    ).to_arrow_table()
+    tables = shaper.tables()
+    newest = shaper.newest_received_at()
+    for number, each in prepared.items():
+        each.repeats_within_file = repeats.get(number, 0)
+        each.ids = ids.filter(pc.equal(ids["file"], number))["id"].combine_chunks()
+        each.tables = tables.get(number, [])
+        each.newest_received_at = newest.get(number)
+
+
+def units_of_work(items: list[FileItemDict], per_unit: int) -> Iterator[list[FileItemDict]]:
+    """Consecutive small files together (up to ``per_unit`` files or ``BATCH_BYTES``); a large
+    file, or one of unknown size, alone."""
+    unit: list[FileItemDict] = []
+    size = 0
+    for item in items:
+        item_size = item.get("size_in_bytes")
+        if item_size is None or item_size > SMALL_FILE_BYTES:
+            if unit:
+                yield unit
+                unit, size = [], 0
+            yield [item]
+            continue
+        if unit and (size + item_size > BATCH_BYTES or len(unit) >= per_unit):
+            yield unit
+            unit, size = [], 0
+        unit.append(item)
+        size += item_size
+    if unit:
+        yield unit
