@@ -1,15 +1,15 @@
 # The user interface of the project: every target a user or cron needs.
 # Variables (all optional): REGAL_VOICE_URL, SEGMENT_URL, WAREHOUSE, LOCK_WAIT, BUSY_WAIT, FULL,
-# PUBLISH_KEEP_HOURS, DOCS_PORT.
+# PUBLISH_KEEP_HOURS, DOCS_PORT, SQL.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE := data/sample
 STAMP := $(VENV)/.installed
 
-export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS
+export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL
 
-.PHONY: load ingest transform docs docs-static sample test lint bench clean
+.PHONY: load ingest transform shell docs docs-static sample test lint bench clean
 
 DOCS_PORT ?= 8080
 # dbt resolves a relative DuckDB path against its working directory: hand it an absolute one.
@@ -40,14 +40,23 @@ ingest: $(STAMP) $(SAMPLE)/manifest.json
 transform: $(STAMP)
 	$(BIN)/python -m pipelines transform
 
+# Opens what analysts read (the published copy) in DuckDB's SQL shell, read-only.
+# SQL="select …" runs one query and prints its result instead.
+shell: $(STAMP)
+	@$(BIN)/python -m pipelines shell
+
+# The docs site never opens the warehouse (column types come from the models' contracts), so
+# it builds while a load runs or an analyst holds the file.
+DOCS_GENERATE = $(DBT) docs generate $(DBT_DIRS) --empty-catalog --no-compile
+
 # Generates the dbt docs site and serves it on http://127.0.0.1:$(DOCS_PORT) (local only).
 docs: $(STAMP)
-	$(DBT) docs generate $(DBT_DIRS)
+	$(DOCS_GENERATE)
 	$(DBT) docs serve $(DBT_DIRS) --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 # Writes the docs site as one self-contained file: dbt_project/target/static_index.html.
 docs-static: $(STAMP)
-	$(DBT) docs generate $(DBT_DIRS) --static
+	$(DOCS_GENERATE) --static
 	@echo "docs: dbt_project/target/static_index.html"
 
 test: $(STAMP)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines load|ingest|transform|sample``.
+"""Command line: ``python -m pipelines load|ingest|transform|shell|sample``.
 
 Settings come from options, then the Makefile's environment variables (REGAL_VOICE_URL,
 SEGMENT_URL, WAREHOUSE), then dlt config (``sources.regal_voice.bucket_url`` …), then the
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -66,6 +67,9 @@ def print_summary(runs, seconds: float) -> None:
         if run.users:
             out.write(f"      {'users (refreshed)':<32} {run.users:>10} rows\n")
     out.write(f"  total: {seconds:.1f}s\n")
+    for run in runs:
+        for warning in run.tally.warnings(run.dataset):
+            out.write(f"warning: {warning}\n")
 
 
 def warehouse_path(args: argparse.Namespace) -> Path:
@@ -170,10 +174,16 @@ def publish_for_analysts(args: argparse.Namespace, warehouse: Path, run_id: str)
 
 def run(args: argparse.Namespace) -> None:
     """One scheduled run: the lock, the warehouse, the load, dbt, the run log, the copy."""
+    from pipelines.errors import NoWarehouse
     from pipelines.run_log import Phases, finish_run, start_run
     from pipelines.warehouse import LoadLock, published_path, wait_for_warehouse
 
     warehouse = warehouse_path(args)
+    if not warehouse.exists():
+        if args.command == "transform":
+            raise NoWarehouse(f"no warehouse at {warehouse}: load it first (`make load`)")
+        # A typo in WAREHOUSE would otherwise load a whole new warehouse without a word.
+        log.warning("creating a new warehouse at %s", warehouse.resolve())
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     phases = Phases()
@@ -207,6 +217,22 @@ def run(args: argparse.Namespace) -> None:
             # A scheduled no-op stays cheap: the analysts' copy already holds this data.
             log.info("nothing new: %s left as it was", published_path(warehouse))
     log.info("run: %s, %.1fs in all", phases.describe(), time.monotonic() - started)
+
+
+def shell(args: argparse.Namespace) -> int:
+    """What analysts read, in DuckDB's SQL shell, read-only; with ``--sql``, one query."""
+    from pipelines.errors import NoAnalystsCopy
+    from pipelines.warehouse import published_path
+
+    catalog = published_path(warehouse_path(args))
+    if not catalog.exists():
+        raise NoAnalystsCopy(
+            f"no analysts' copy at {catalog}: run `make load` (or `make transform`) first"
+        )
+    command = [str(Path(sys.executable).with_name("duckdb")), "-readonly", str(catalog)]
+    if args.sql:
+        command += ["-c", args.sql]
+    return subprocess.run(command, check=False).returncode
 
 
 def sample(args: argparse.Namespace) -> None:
@@ -272,6 +298,15 @@ def build_parser() -> argparse.ArgumentParser:
             help="hours the analysts' copy keeps files a newer publish replaced, for "
             f"connections opened before it; default $PUBLISH_KEEP_HOURS or {DEFAULT_KEEP_HOURS:g}",
         )
+    command = commands.add_parser(
+        "shell", help="open what analysts read in DuckDB's SQL shell, read-only"
+    )
+    command.add_argument("--warehouse", help=f"DuckDB file (default {DEFAULT_WAREHOUSE})")
+    command.add_argument(
+        "--sql",
+        default=os.environ.get("SQL") or None,
+        help="run this query, print its result and exit (default: $SQL; else interactive)",
+    )
     command = commands.add_parser("sample", help="generate the deterministic sample archive")
     command.add_argument("--output", default=str(SAMPLE_ROOT))
     command.add_argument("--days", type=int, default=7)
@@ -285,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("load", "ingest", "transform"):
             run(args)
+        if args.command == "shell":
+            return shell(args)
         if args.command == "sample":
             sample(args)
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ EXIT_SOURCE_EMPTY = 66  # EX_NOINPUT: the source folder lists nothing
 EXIT_WAREHOUSE_BUSY = 73  # EX_CANTCREAT: another process holds the warehouse file
 EXIT_SOURCE_UNREADABLE = 74  # EX_IOERR: the archive could not be listed or read
 EXIT_ANOTHER_LOAD = 75  # EX_TEMPFAIL: another load is running; try again later
+EXIT_CONFIG = 78  # EX_CONFIG: cloud credentials missing or refused
 
 
 class AnotherLoadRunning(RuntimeError):
@@ -33,6 +34,60 @@ class SourceUnreadable(RuntimeError):
     reads whatever is still missing."""
 
     exit_code = EXIT_SOURCE_UNREADABLE
+
+
+class CloudCredentials(RuntimeError):
+    """No cloud credentials were found for a source, or the cloud refused them as invalid."""
+
+    exit_code = EXIT_CONFIG
+
+
+# How to give credentials, per URL scheme: the one thing the user must do.
+CREDENTIALS_HELP = {
+    "s3": "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for "
+    "temporary keys), or SOURCES__SEGMENT_ARCHIVE__CREDENTIALS__AWS_ACCESS_KEY_ID and "
+    "…__AWS_SECRET_ACCESS_KEY, in the environment or .dlt/secrets.toml",
+    "gs": "set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or "
+    "SOURCES__SEGMENT_ARCHIVE__CREDENTIALS__CLIENT_EMAIL, …__PRIVATE_KEY and …__PROJECT_ID, "
+    "in the environment or .dlt/secrets.toml",
+}
+# What clouds answer to a key they do not know, a wrong secret or an expired token.
+REFUSED_CREDENTIALS = (
+    "InvalidAccessKeyId",
+    "does not exist in our records",
+    "SignatureDoesNotMatch",
+    "signature we calculated does not match",
+    "ExpiredToken",
+    "security token included in the request is",
+    "invalid_grant",
+    "Invalid JWT",
+)
+
+
+def credentials_trouble(exc: BaseException) -> str | None:
+    """``missing`` or ``refused`` when ``exc`` (or what caused it) is about credentials."""
+    while exc is not None:
+        fields = getattr(exc, "fields", None)
+        if type(exc).__name__ == "ConfigFieldMissingException" and "credentials" in (fields or []):
+            return "missing"
+        if type(exc).__name__ == "DefaultCredentialsError":
+            return "missing"
+        if any(words in str(exc) for words in REFUSED_CREDENTIALS):
+            return "refused"
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+class NoWarehouse(RuntimeError):
+    """``transform`` on a warehouse file that does not exist (a typo, or never loaded)."""
+
+    exit_code = EXIT_SOURCE_EMPTY
+
+
+class NoAnalystsCopy(RuntimeError):
+    """Nothing was published for analysts yet: the warehouse was never loaded."""
+
+    exit_code = EXIT_SOURCE_EMPTY
 
 
 class FileNeedsMoreMemory(RuntimeError):
@@ -66,8 +121,12 @@ def describe(exc: BaseException) -> str:
 
     Ours say what and where as written. Anything else speaks through its root cause, with
     quoted values masked: a DuckDB conversion error quotes the value it could not convert,
-    and logs never carry payloads.
+    and logs never carry payloads. A file-system error quotes the path the user gave, which
+    is kept.
     """
     if hasattr(exc, "exit_code"):
         return one_line(exc)
-    return QUOTED_VALUE.sub("'…'", one_line(root_cause(exc)))
+    cause = root_cause(exc)
+    if isinstance(cause, OSError):
+        return one_line(cause)
+    return QUOTED_VALUE.sub("'…'", one_line(cause))

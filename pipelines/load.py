@@ -15,8 +15,18 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.archive.dedup import RunIds
 from pipelines.archive.sql import quote_literal
-from pipelines.errors import SourceEmpty, SourceUnreadable, is_source_trouble, one_line, root_cause
+from pipelines.errors import (
+    CREDENTIALS_HELP,
+    CloudCredentials,
+    SourceEmpty,
+    SourceUnreadable,
+    credentials_trouble,
+    is_source_trouble,
+    one_line,
+    root_cause,
+)
 from pipelines.segment_archive import segment_archive
+from pipelines.segment_archive.progress import Progress
 from pipelines.segment_archive.tally import RunTally
 from pipelines.settings import FILES_TABLE, LOAD_MEMORY_LIMIT
 from pipelines.users import refresh_users
@@ -97,6 +107,14 @@ def drop_repeated_rows(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
     return dropped
 
 
+def credentials_error(dataset: str, url: str, trouble: str, exc: Exception) -> CloudCredentials:
+    scheme = url.split("://", 1)[0] if "://" in url else "file"
+    what = "no credentials found" if trouble == "missing" else "the credentials were refused"
+    help_text = CREDENTIALS_HELP.get(scheme, "check the credentials of this storage")
+    detail = "" if trouble == "missing" else f" ({one_line(root_cause(exc))})"
+    return CloudCredentials(f"{dataset}: {url}: {what}{detail}: {help_text}")
+
+
 @dataclass
 class SourceRun:
     """What one source's run did, for the closing summary."""
@@ -122,7 +140,7 @@ def load_source(
         repeated = drop_repeated_rows(pipeline, pipeline.load().loads_ids)
         if repeated:
             log.info("%s: %d rows staged twice by the interrupted run dropped", dataset, repeated)
-    tally = RunTally()
+    tally = RunTally(progress=Progress(dataset))
     log.info("%s: reading %s", dataset, url)
     with RunIds() as run_ids:
         source = segment_archive(
@@ -131,11 +149,23 @@ def load_source(
         try:
             pipeline.extract(source)
         except Exception as exc:
+            tally.progress.finish()
+            trouble = credentials_trouble(exc)
+            if trouble is not None:
+                raise credentials_error(dataset, url, trouble, exc) from exc
             if not is_source_trouble(root_cause(exc)):
                 raise
             raise SourceUnreadable(
                 f"{dataset}: reading {url} failed: {one_line(root_cause(exc))}"
             ) from exc
+    tally.progress.finish()
+    log.info(
+        "%s: %d new files read, %d messages, %d lines quarantined",
+        dataset,
+        tally.files_read,
+        tally.messages,
+        tally.rejected,
+    )
     normalize = None
     if tally.files_read:
         normalize = pipeline.normalize()

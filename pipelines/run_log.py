@@ -35,6 +35,7 @@ ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS build_mode VARCHAR;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS ingest_seconds DOUBLE;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS build_seconds DOUBLE;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS publish_seconds DOUBLE;
+ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS warnings JSON;
 """
 
 
@@ -93,7 +94,7 @@ def finish_run(
     con.execute(
         f"UPDATE {RUN_LOG} SET finished_at = now(), status = ?, files_read = ?, lines_read = ?, "
         "messages = ?, lines_quarantined = ?, rows_per_table = ?, error = ?, build_mode = ?, "
-        "ingest_seconds = ?, build_seconds = ? WHERE run_id = ?",
+        "ingest_seconds = ?, build_seconds = ?, warnings = ? WHERE run_id = ?",
         [
             status,
             total("files_read"),
@@ -105,6 +106,10 @@ def finish_run(
             phases.build_mode,
             phases.ingest,
             phases.build,
+            json.dumps(
+                [w for run in source_runs for w in run.tally.warnings(run.dataset)],
+                ensure_ascii=False,
+            ),
             run_id,
         ],
     )

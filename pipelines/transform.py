@@ -129,6 +129,8 @@ def build_arguments(plan: BuildPlan, checksum: str) -> list[str]:
 
 def run_dbt_build(warehouse: Path, plan: BuildPlan, checksum: str) -> None:
     env = {**os.environ, "WAREHOUSE": str(warehouse.resolve())}
+    # Colours only for a person at a terminal: in cron mail they are escape codes.
+    env["DBT_USE_COLORS"] = "true" if sys.stdout.isatty() else "false"
     completed = subprocess.run(dbt_command(*build_arguments(plan, checksum)), env=env)
     if completed.returncode != 0:
         raise DbtFailed(

@@ -2,6 +2,7 @@
 
 import json
 
+import pipelines.segment_archive
 from pipelines.sample.archive import generate_archive
 from tests.conftest import message, source_url, write_archive_file
 
@@ -30,9 +31,10 @@ def test_sample_archive_lands_exactly_as_the_generator_says(sample_archive, ware
     assert_lands_as_manifest(warehouse, root, manifest)
 
 
-def test_many_small_files_drifting_across_pages_load_in_one_run(tmp_path, warehouse):
-    """Over 100 small files (more than one page of dlt's file listing), where a property is a
-    number in some files and text in others: one run loads them all, every value kept."""
+def test_many_small_files_drifting_across_pages_load_in_one_run(tmp_path, warehouse, monkeypatch):
+    """Small files over several pages of dlt's file listing, where a property is a number in
+    some files and text in others: one run loads them all, every value kept."""
+    monkeypatch.setattr(pipelines.segment_archive, "FILES_PER_PAGE", 40)
     manifest = generate_archive(tmp_path, days=2, tasks_per_day=60, messages_per_file=5)
     assert manifest["sources"]["regal_voice"]["files"] > 150
     assert_lands_as_manifest(warehouse, tmp_path, manifest)

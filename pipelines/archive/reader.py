@@ -364,6 +364,29 @@ def _slow_path(messages: Messages, path: Path, work_dir: Path, read: FileRead):
         )
 
 
+# Line reasons that say a line is no JSON object at all.
+NOT_AN_OBJECT_LINE = frozenset({"invalid_utf8", "invalid_json", "not_an_object"})
+
+
+def not_an_archive_file(path: Path, file_name: str, read: FileRead) -> dict | None:
+    """The one record that replaces a file's line-by-line reasons when the file is no archive
+    file at all: named ``.gz`` but neither gzip nor JSON lines (``not_gzip``), or binary
+    (``not_json_lines``). Its bytes, split at newlines, would be noise, not lines."""
+    reasons = {rejected["reason"] for rejected in read.rejected}
+    if read.messages or not reasons or not reasons <= NOT_AN_OBJECT_LINE:
+        return None
+    if file_name.endswith(".gz") and not is_gzip(path):
+        reason = "not_gzip"
+    elif "invalid_utf8" in reasons:
+        reason = "not_json_lines"
+    else:
+        return None  # text lines, just none of them JSON objects: each is kept as it was
+    with path.open("rb") as handle:
+        start = handle.read(8)
+    detail = f"neither gzip nor JSON lines: {path.stat().st_size} bytes, starting {start.hex(' ')}"
+    return {"line_number": 0, "reason": reason, "detail": detail, "raw_line": None}
+
+
 def read_archive_file(
     con: duckdb.DuckDBPyConnection, path: Path, file_name: str, work_dir: Path
 ) -> FileRead:
@@ -379,6 +402,9 @@ def read_archive_file(
         read.lines = read.messages = count
     else:
         _slow_path(messages, path, work_dir, read)
+        whole_file = not_an_archive_file(path, file_name, read)
+        if whole_file is not None:
+            read.rejected, read.lines = [whole_file], 0
     if read.messages:
         read.valid = messages
     else:

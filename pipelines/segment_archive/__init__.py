@@ -22,6 +22,9 @@ from pipelines.segment_archive.tally import RunTally
 from pipelines.settings import FILES_TABLE, REJECTED_TABLE
 
 DEFAULT_WORKERS = os.cpu_count() or 2
+# Files handed over per page of the listing: a large page shares small files out among more
+# units of work and tells the progress display how many files a run has (for its time left).
+FILES_PER_PAGE = 10_000
 
 # Quarantine and file-record tables are keyed differently from the message tables.
 OWN_KEYS = {REJECTED_TABLE: ["file_name", "line_number"], FILES_TABLE: ["file_name"]}
@@ -115,7 +118,9 @@ def messages(items: list[FileItemDict], run: ArchiveRun) -> Iterator[Any]:
     with tempfile.TemporaryDirectory(prefix="segment-archive-") as work:
         preparer = FilePreparer(Path(work), run.workers, run.memory_limit, run.retry_memory_limit)
         try:
-            for unit in preparer.map(new_archive_files(items, run)):
+            new_files = list(new_archive_files(items, run))
+            run.tally.expect(len(new_files), more=len(items) >= FILES_PER_PAGE)
+            for unit in preparer.map(new_files):
                 yield from map(as_dlt_item, unit_tables(unit, run, batches))
         finally:
             preparer.close()
@@ -144,7 +149,9 @@ def segment_archive(
     """
     # Without explicit credentials fsspec falls back to the environment (AWS_*, GOOGLE_*…).
     options = {"credentials": credentials} if credentials is not None else {}
-    files = filesystem(bucket_url=bucket_url, file_glob="**/*", **options)
+    files = filesystem(
+        bucket_url=bucket_url, file_glob="**/*", files_per_page=FILES_PER_PAGE, **options
+    )
     run = ArchiveRun(
         tally=tally if tally is not None else RunTally(),
         run_ids=run_ids if run_ids is not None else RunIds(),

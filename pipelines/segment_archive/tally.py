@@ -7,8 +7,12 @@ import time
 from dataclasses import dataclass, field
 
 from pipelines.archive.reader import FileRead
+from pipelines.segment_archive.progress import Progress
 
 log = logging.getLogger("pipelines.load")
+
+NOT_ARCHIVE_REASONS = ("not_gzip", "not_json_lines")
+NOT_ARCHIVE_HELP = "not a Segment archive file: remove it from the archive folder"
 
 
 @dataclass
@@ -24,22 +28,36 @@ class RunTally:
     repeated: int = 0
     skipped: list[str] = field(default_factory=list)
     vanished: list[str] = field(default_factory=list)
+    # Files that are no archive files at all (``not_gzip``, ``not_json_lines``): name, reason.
+    not_archives: list[tuple[str, str]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    expected: int = 0  # new files listed so far
+    more_listed: bool = False  # the listing may hold more than it handed over yet
+    progress: Progress | None = None
+
+    def expect(self, files: int, more: bool) -> None:
+        """A page of the listing held ``files`` new files (and ``more`` pages may follow)."""
+        self.expected += files
+        self.more_listed = more
 
     def file_done(
         self, name: str, read: FileRead, rows: int, seconds: float, repeated: int = 0
     ) -> None:
         self.files_read += 1
+        whole_file = [r["reason"] for r in read.rejected if r["reason"] in NOT_ARCHIVE_REASONS]
+        if whole_file:
+            self.not_archives.append((name, whole_file[0]))
+            log.warning("%s: %s, quarantined whole (%s)", name, whole_file[0], NOT_ARCHIVE_HELP)
         self.repeated += repeated
         self.lines += read.lines
         self.messages += read.messages
         self.rejected += len(read.rejected)
         self.rows_shaped += rows
-        elapsed = time.monotonic() - self.started
-        rate = self.lines / elapsed if elapsed else 0.0
-        log.info(
-            "file %d: %s — %d lines, %d messages (%d repeats skipped), %d quarantined "
-            "(%.2fs; %.0f lines/s overall)",
+        # A line per file only where there is something to see: cron mail stays short.
+        level = logging.INFO if read.rejected or repeated else logging.DEBUG
+        log.log(
+            level,
+            "file %d: %s — %d lines, %d messages (%d repeats skipped), %d quarantined (%.2fs)",
             self.files_read,
             name,
             read.lines,
@@ -47,5 +65,17 @@ class RunTally:
             repeated,
             len(read.rejected),
             seconds,
-            rate,
         )
+        if self.progress is not None:
+            self.progress.update(self.files_read, self.expected, self.more_listed, self.messages)
+
+    def warnings(self, dataset: str) -> list[str]:
+        """What the run's summary and ``ops.load_runs`` warn about (empty when all is well)."""
+        if not self.not_archives:
+            return []
+        shown = ", ".join(f"{name} ({reason})" for name, reason in self.not_archives[:5])
+        more = f" and {len(self.not_archives) - 5} more" if len(self.not_archives) > 5 else ""
+        return [
+            f"{dataset}: {len(self.not_archives)} file(s) are not Segment archive files and "
+            f"were quarantined whole: {shown}{more} — remove them from the archive folder"
+        ]
