@@ -14,7 +14,9 @@ export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT FULL PUBLISH_KE
 DOCS_PORT ?= 8080
 # dbt resolves a relative DuckDB path against its working directory: hand it an absolute one.
 DBT_WAREHOUSE = $(abspath $(or $(WAREHOUSE),data/warehouse.duckdb))
-DBT = WAREHOUSE=$(DBT_WAREHOUSE) $(BIN)/dbt
+# Colours only on a terminal: in cron mail and CI logs they are escape codes.
+DBT_COLORS := $(shell test -t 1 && echo true || echo false)
+DBT = WAREHOUSE=$(DBT_WAREHOUSE) DBT_USE_COLORS=$(DBT_COLORS) $(BIN)/dbt
 DBT_DIRS = --project-dir dbt_project --profiles-dir dbt_project
 
 $(STAMP): pyproject.toml

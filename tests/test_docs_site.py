@@ -1,0 +1,117 @@
+"""The docs site as a person sees it: built while a load holds the warehouse, rendered by a real
+browser (headless Chromium), with its front page and a model page, and no console errors."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT, make
+from tests.test_warehouse_access import hold
+
+TARGET = PROJECT / "dbt_project" / "target"
+MODEL_PAGE = "#!/model/model.regal_voice_warehouse.fct_tasks"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, installed when missing (no browser is downloaded at run time)."""
+    found = shutil.which("chromium")
+    if found is None:
+        installed = subprocess.run(
+            ["apt-get", "install", "-y", "chromium"], capture_output=True, text=True, timeout=900
+        )
+        found = shutil.which("chromium")
+        if found is None:
+            pytest.fail(
+                "the browser tests need Debian's chromium, and `apt-get install -y chromium` "
+                f"failed: {installed.stderr.strip()[-500:]}"
+            )
+    return found
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def docs_site(tmp_path_factory) -> Iterator[str]:
+    """``make docs-static`` while another process holds the warehouse for writing, served over
+    HTTP on loopback as ``make docs`` serves it; the site's address."""
+    scratch = tmp_path_factory.mktemp("docs")
+    warehouse = scratch / "warehouse.duckdb"
+    holder = hold(f"import duckdb\ncon = duckdb.connect({str(warehouse)!r})", scratch / "held")
+    try:
+        built = make("docs-static", WAREHOUSE=str(warehouse))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    assert "\x1b[" not in built.stdout + built.stderr  # no colour codes off a terminal
+    handler = functools.partial(Quiet, directory=str(TARGET))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/static_index.html"
+    finally:
+        server.shutdown()
+
+
+def render(chromium: str, url: str, screenshot: Path | None = None) -> tuple[str, list[str]]:
+    """The page's DOM after its scripts ran (less the scripts), and every message it wrote to
+    the console."""
+    options = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=15000",
+        "--window-size=1400,1000",
+    ]
+    if screenshot is not None:
+        options.append(f"--screenshot={screenshot}")
+    else:
+        options.append("--dump-dom")
+    page = subprocess.run([chromium, *options, url], capture_output=True, text=True, timeout=120)
+    console = [line for line in page.stderr.splitlines() if ":CONSOLE" in line]
+    # The static site carries the whole manifest in a script: only what is shown counts.
+    return re.sub(r"<script\b.*?</script>", "", page.stdout, flags=re.DOTALL), console
+
+
+def test_the_front_page_says_what_the_warehouse_holds_and_where_to_start(
+    chromium, docs_site, tmp_path
+):
+    dom, console = render(chromium, docs_site + "#!/overview")
+    assert console == []
+    for text in (
+        "Regal Voice warehouse",
+        "What it holds",
+        "Where an analyst starts",
+        "KPI definitions",
+        "How fresh is it?",
+        "make shell",
+    ):
+        assert text in dom, text
+    assert "Welcome!" not in dom  # dbt's generic page is gone
+    screenshot = tmp_path / "overview.png"
+    _, console = render(chromium, docs_site + "#!/overview", screenshot)
+    assert console == []
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert screenshot.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+def test_the_fct_tasks_page_renders_its_description_and_columns(chromium, docs_site):
+    dom, console = render(chromium, docs_site + MODEL_PAGE)
+    assert console == []
+    for text in ("fct_tasks", "final_status", "time_to_accept_s", "Speed of answer"):
+        assert text in dom, text
