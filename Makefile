@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL
 
-.PHONY: load ingest transform shell docs docs-static sample test lint bench clean
+.PHONY: load ingest transform shell report docs docs-static sample test lint bench clean
 
 DOCS_PORT ?= 8080
 # dbt resolves a relative DuckDB path against its working directory: hand it an absolute one.
@@ -46,6 +46,10 @@ transform: $(STAMP)
 # SQL="select …" runs one query and prints its result instead.
 shell: $(STAMP)
 	@$(BIN)/python -m pipelines shell
+
+# Writes the daily KPIs as one HTML page that opens offline: data/warehouse.report.html.
+report: $(STAMP)
+	@$(BIN)/python -m pipelines report
 
 # The docs site never opens the warehouse (column types come from the models' contracts), so
 # it builds while a load runs or an analyst holds the file.

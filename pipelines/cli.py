@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines load|ingest|transform|shell|sample``.
+"""Command line: ``python -m pipelines load|ingest|transform|shell|report|sample``.
 
 Settings come from options, then the Makefile's environment variables (REGAL_VOICE_URL,
 SEGMENT_URL, WAREHOUSE), then dlt config (``sources.regal_voice.bucket_url`` …), then the
@@ -307,6 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("SQL") or None,
         help="run this query, print its result and exit (default: $SQL; else interactive)",
     )
+    command = commands.add_parser(
+        "report", help="write the daily KPIs as one HTML page that opens offline"
+    )
+    command.add_argument("--warehouse", help=f"DuckDB file (default {DEFAULT_WAREHOUSE})")
     command = commands.add_parser("sample", help="generate the deterministic sample archive")
     command.add_argument("--output", default=str(SAMPLE_ROOT))
     command.add_argument("--days", type=int, default=7)
@@ -322,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
             run(args)
         if args.command == "shell":
             return shell(args)
+        if args.command == "report":
+            from pipelines.report import build_report
+
+            print(f"report: {build_report(warehouse_path(args))}")
         if args.command == "sample":
             sample(args)
     except KeyboardInterrupt:

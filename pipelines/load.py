@@ -12,6 +12,7 @@ import dlt
 import duckdb
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.pipeline.trace import TRACE_FILE_NAME
 
 from pipelines.archive.dedup import RunIds
 from pipelines.archive.sql import quote_literal
@@ -141,6 +142,8 @@ def load_source(
         if repeated:
             log.info("%s: %d rows staged twice by the interrupted run dropped", dataset, repeated)
     tally = RunTally(progress=Progress(dataset))
+    trace_file = Path(pipeline.working_dir) / TRACE_FILE_NAME
+    last_trace = trace_file.read_bytes() if trace_file.exists() else None
     log.info("%s: reading %s", dataset, url)
     with RunIds() as run_ids:
         source = segment_archive(
@@ -174,6 +177,10 @@ def load_source(
         # Nothing new: the package holds no data, and normalizing and loading it would cost
         # a second of every scheduled no-op run.
         pipeline.abort_packages()
+        if last_trace is not None:
+            # dlt's trace would now show that empty package as extracted and never loaded;
+            # `dlt pipeline … trace` shows the last run that loaded something instead.
+            trace_file.write_bytes(last_trace)
     if tally.listed == 0:
         raise SourceEmpty(
             f"{dataset}: no files found under {url} — check the URL, that it points at "

@@ -6,6 +6,8 @@ import contextlib
 import gzip
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -235,3 +237,42 @@ def checksums(
             ).fetchall()[0]
             result[f"{schema}.{table}"] = (count, int(checksum))
     return result
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, installed when missing (no browser is downloaded at run time)."""
+    found = shutil.which("chromium")
+    if found is None:
+        installed = subprocess.run(
+            ["apt-get", "install", "-y", "chromium"], capture_output=True, text=True, timeout=900
+        )
+        found = shutil.which("chromium")
+        if found is None:
+            pytest.fail(
+                "the browser tests need Debian's chromium, and `apt-get install -y chromium` "
+                f"failed: {installed.stderr.strip()[-500:]}"
+            )
+    return found
+
+
+def render(chromium: str, url: str, screenshot: Path | None = None) -> tuple[str, list[str]]:
+    """The page's DOM after its scripts ran (less the scripts), and every message it wrote to
+    the console."""
+    options = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=15000",
+        "--window-size=1400,1000",
+    ]
+    if screenshot is not None:
+        options.append(f"--screenshot={screenshot}")
+    else:
+        options.append("--dump-dom")
+    page = subprocess.run([chromium, *options, url], capture_output=True, text=True, timeout=120)
+    console = [line for line in page.stderr.splitlines() if ":CONSOLE" in line]
+    # The static site carries the whole manifest in a script: only what is shown counts.
+    return re.sub(r"<script\b.*?</script>", "", page.stdout, flags=re.DOTALL), console

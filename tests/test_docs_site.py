@@ -5,37 +5,16 @@ from __future__ import annotations
 
 import functools
 import http.server
-import re
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, make
+from tests.conftest import PROJECT, make, render
 from tests.test_warehouse_access import hold
 
 TARGET = PROJECT / "dbt_project" / "target"
 MODEL_PAGE = "#!/model/model.regal_voice_warehouse.fct_tasks"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's chromium, installed when missing (no browser is downloaded at run time)."""
-    found = shutil.which("chromium")
-    if found is None:
-        installed = subprocess.run(
-            ["apt-get", "install", "-y", "chromium"], capture_output=True, text=True, timeout=900
-        )
-        found = shutil.which("chromium")
-        if found is None:
-            pytest.fail(
-                "the browser tests need Debian's chromium, and `apt-get install -y chromium` "
-                f"failed: {installed.stderr.strip()[-500:]}"
-            )
-    return found
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -64,28 +43,6 @@ def docs_site(tmp_path_factory) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_address[1]}/static_index.html"
     finally:
         server.shutdown()
-
-
-def render(chromium: str, url: str, screenshot: Path | None = None) -> tuple[str, list[str]]:
-    """The page's DOM after its scripts ran (less the scripts), and every message it wrote to
-    the console."""
-    options = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--virtual-time-budget=15000",
-        "--window-size=1400,1000",
-    ]
-    if screenshot is not None:
-        options.append(f"--screenshot={screenshot}")
-    else:
-        options.append("--dump-dom")
-    page = subprocess.run([chromium, *options, url], capture_output=True, text=True, timeout=120)
-    console = [line for line in page.stderr.splitlines() if ":CONSOLE" in line]
-    # The static site carries the whole manifest in a script: only what is shown counts.
-    return re.sub(r"<script\b.*?</script>", "", page.stdout, flags=re.DOTALL), console
 
 
 def test_the_front_page_says_what_the_warehouse_holds_and_where_to_start(

@@ -1,0 +1,157 @@
+"""``make report``: the daily KPIs as one HTML page that opens offline.
+
+It reads only what analysts read (the published copy, read-only), so it never waits for a load
+and never makes one wait. plotly draws the charts; its JavaScript is inlined once in the page,
+so the file needs no network (see the decision log for why plotly).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import plotly.express as px
+import plotly.io as pio
+import yaml
+
+from pipelines.errors import NoAnalystsCopy
+from pipelines.settings import PROJECT_ROOT
+from pipelines.warehouse import published_path
+
+DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
+
+
+def report_path(warehouse: Path) -> Path:
+    """``data/warehouse.duckdb`` → ``data/warehouse.report.html``."""
+    return warehouse.with_name(f"{warehouse.stem}.report.html")
+
+
+def reporting_timezone(project_file: Path = DBT_PROJECT_FILE) -> str:
+    """The ``reporting_timezone`` var the daily marts use, so every chart cuts days alike."""
+    settings = yaml.safe_load(project_file.read_text())
+    return str(settings.get("vars", {}).get("reporting_timezone", "UTC"))
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    explanation: str
+    sql: str
+
+
+def charts(timezone: str) -> list[Chart]:
+    zone = timezone.replace("'", "''")
+    return [
+        Chart(
+            "Service level by queue and day",
+            "Tasks accepted within the service-level threshold ÷ tasks accepted or canceled.",
+            "SELECT activity_date AS day, queue, service_level AS value "
+            "FROM analytics.agg_queue_daily WHERE service_level IS NOT NULL ORDER BY 1, 2",
+        ),
+        Chart(
+            "Abandonment rate by queue and day",
+            "Tasks canceled before an agent accepted them ÷ tasks accepted or canceled.",
+            "SELECT activity_date AS day, queue, abandonment_rate AS value "
+            "FROM analytics.agg_queue_daily WHERE abandonment_rate IS NOT NULL ORDER BY 1, 2",
+        ),
+        Chart(
+            "Average handle time by queue: talk and wrap (seconds)",
+            "Handle time = talk time (the conversation) + wrap time (after-call work), calls "
+            "handled over the whole period.",
+            "SELECT queue, 'talk' AS part, "
+            "sum(avg_talk_time_s * calls_handled) / sum(calls_handled) AS seconds "
+            "FROM analytics.agg_queue_daily WHERE calls_handled > 0 GROUP BY queue "
+            "UNION ALL SELECT queue, 'wrap', "
+            "sum(avg_wrap_time_s * calls_handled) / sum(calls_handled) "
+            "FROM analytics.agg_queue_daily WHERE calls_handled > 0 GROUP BY queue ORDER BY 1, 2",
+        ),
+        Chart(
+            "Occupancy per agent",
+            "Busy time ÷ (busy + available idle time) over the whole period.",
+            "SELECT agent_email AS agent, sum(busy_s) / nullif(sum(busy_s + idle_s), 0) AS value "
+            "FROM analytics.agg_agent_daily GROUP BY 1 HAVING value IS NOT NULL ORDER BY 2 DESC",
+        ),
+        Chart(
+            "Consent changes per channel and day",
+            f"Opt-ins and opt-outs recorded, by the day they took effect ({timezone}).",
+            f"SELECT (effective_at AT TIME ZONE '{zone}')::DATE AS day, "
+            "channel || CASE WHEN is_subscribed THEN ' opt-in' ELSE ' opt-out' END AS change, "
+            "count(*) AS changes FROM analytics.fct_consent_events GROUP BY ALL ORDER BY 1, 2",
+        ),
+    ]
+
+
+def figure(chart: Chart, frame: pd.DataFrame):
+    if chart.title.startswith(("Service level", "Abandonment")):
+        fig = px.line(frame, x="day", y="value", color="queue", markers=True)
+        fig.update_yaxes(tickformat=".0%", title=None, rangemode="tozero")
+    elif chart.title.startswith("Average handle time"):
+        fig = px.bar(frame, x="queue", y="seconds", color="part")
+    elif chart.title.startswith("Occupancy"):
+        fig = px.bar(frame, x="agent", y="value")
+        fig.update_yaxes(tickformat=".0%", title=None)
+    else:
+        fig = px.bar(frame, x="day", y="changes", color="change")
+    fig.update_layout(margin={"l": 40, "r": 20, "t": 20, "b": 40}, height=360)
+    return fig
+
+
+def build_report(warehouse: Path, timezone: str | None = None) -> Path:
+    """Write the report beside the warehouse; its path."""
+    catalog = published_path(warehouse)
+    if not catalog.exists():
+        raise NoAnalystsCopy(f"no analysts' copy at {catalog}: run `make load` first")
+    timezone = timezone or reporting_timezone()
+    sections = []
+    with duckdb.connect(str(catalog), read_only=True) as con:
+        for number, chart in enumerate(charts(timezone)):
+            frame = con.sql(chart.sql).df()
+            if frame.empty:
+                body = "<p class='empty'>No data yet.</p>"
+            else:
+                body = pio.to_html(
+                    figure(chart, frame),
+                    full_html=False,
+                    include_plotlyjs=number == 0,  # once, inline: the page works offline
+                    config={"displaylogo": False, "responsive": True},
+                )
+            sections.append(
+                f"<section class='chart'><h2>{html.escape(chart.title)}</h2>"
+                f"<p>{html.escape(chart.explanation)}</p>{body}</section>"
+            )
+        loaded = con.sql(
+            "SELECT max(finished_at) FROM ops.load_runs WHERE status = 'succeeded'"
+        ).fetchall()[0][0]
+    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    freshness = f"last successful load {loaded:%Y-%m-%d %H:%M} UTC" if loaded else "no load yet"
+    page = PAGE.format(
+        timezone=html.escape(timezone),
+        made=made,
+        freshness=freshness,
+        sections="\n".join(sections),
+    )
+    # Without a <script src>: plotly's bundle is inlined above.
+    target = report_path(warehouse)
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Contact center KPIs</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; }}
+section.chart {{ margin-bottom: 2.5rem; }}
+h2 {{ margin-bottom: 0.2rem; }}
+p {{ margin-top: 0.2rem; color: #555; }}
+</style></head>
+<body>
+<h1>Contact center KPIs</h1>
+<p>Days in {timezone}. Made {made}; {freshness}.</p>
+{sections}
+</body></html>
+"""

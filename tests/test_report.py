@@ -1,0 +1,60 @@
+"""``make report``: one self-contained HTML page of the daily KPIs, read from what analysts
+read, rendered by a real browser (headless Chromium) with every chart and no console errors."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from pipelines.report import charts
+from tests.conftest import PROJECT, load_arguments, render
+
+
+@pytest.fixture(scope="module")
+def report(sample_archive, tmp_path_factory):
+    """The sample loaded, built and published in a fresh warehouse, and its report."""
+    root, _ = sample_archive
+    warehouse = tmp_path_factory.mktemp("report") / "warehouse.duckdb"
+    for arguments in (load_arguments(root, warehouse), ["report", "--warehouse", str(warehouse)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines", *arguments],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    page = warehouse.with_name("warehouse.report.html")
+    assert f"report: {page}" in done.stdout
+    return page
+
+
+@pytest.mark.slow
+def test_the_report_opens_offline_with_every_chart(report, chromium, tmp_path):
+    text = report.read_text()
+    # Offline: no script, style or font is fetched from anywhere.
+    assert not re.search(r"<script[^>]+src=", text)
+    assert not re.search(r"<link[^>]+href=\"?https?:", text)
+    assert "Days in UTC" in text
+    dom, console = render(chromium, report.as_uri())
+    assert console == []
+    titles = [chart.title for chart in charts("UTC")]
+    for title in titles:
+        assert title in dom, title
+    # Each chart drawn: plotly renders one SVG surface per chart once its script ran.
+    assert dom.count('class="main-svg"') >= len(titles)
+    assert "No data yet" not in dom
+    screenshot = tmp_path / "report.png"
+    _, console = render(chromium, report.as_uri(), screenshot)
+    assert console == []
+    assert screenshot.stat().st_size > 20_000
+
+
+def test_the_report_cuts_days_in_the_reporting_time_zone():
+    # Consent changes are the one chart not read from a daily mart: the SQL converts each
+    # change to the reporting time zone before taking its day.
+    sql = next(c.sql for c in charts("America/New_York") if c.title.startswith("Consent"))
+    assert "(effective_at AT TIME ZONE 'America/New_York')::DATE" in sql
