@@ -66,7 +66,7 @@ def test_refused_s3_credentials_name_the_variables(tmp_path, monkeypatch, capsys
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
         s3.create_bucket(Bucket="brand-archive")
         s3.put_object(Bucket="brand-archive", Key="segment-logs/src/1/a.gz", Body=b"")
-        use_s3(monkeypatch, endpoint, "AKIANOSUCHKEY0000000", "wrong")
+        use_s3(monkeypatch, endpoint, "no-such-key-id", "wrong")
         url = "s3://brand-archive/segment-logs/src"
         assert main(ingest(url, tmp_path / "warehouse.duckdb")) == EXIT_CONFIG
     error = error_line(capsys)
