@@ -72,6 +72,27 @@ def make_pipeline(
     )
 
 
+# Releases up to 0.2.0 gave both pipelines one schema, named after the source function.
+LEGACY_SCHEMA = "segment_archive"
+
+
+def adopt_own_schema(pipeline: dlt.Pipeline, name: str) -> None:
+    """Make ``name`` (the dataset's) the pipeline's schema, carrying over what the schema
+    shared by earlier releases knew.
+
+    dlt's tools show each pipeline's schema by name; two pipelines sharing one name made them
+    indistinguishable. The column types earlier runs learned decide where a drifting value
+    goes (its column or a variant): a schema started empty would send a text value at a BIGINT
+    column of the warehouse and fail the load.
+    """
+    if name in pipeline.schema_names or LEGACY_SCHEMA not in pipeline.schema_names:
+        return
+    stored = pipeline.schemas[LEGACY_SCHEMA].to_dict()
+    stored["name"] = name
+    pipeline.schemas.save_schema(dlt.Schema.from_dict(stored))
+    log.info("%s: dlt schema %s carried over as %s", name, LEGACY_SCHEMA, name)
+
+
 def loaded_files(pipeline: dlt.Pipeline) -> frozenset[str]:
     """Files recorded as read in earlier runs (an empty set for a new warehouse)."""
     try:
@@ -82,7 +103,16 @@ def loaded_files(pipeline: dlt.Pipeline) -> frozenset[str]:
     return frozenset(row[0] for row in rows or [])
 
 
-def drop_repeated_rows(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
+def own_schema(pipeline: dlt.Pipeline, dataset: str) -> dlt.Schema | None:
+    """The dlt schema of the dataset's tables: its own, or the one shared by earlier releases
+    (dlt's default schema may still name that one in a pipeline folder they created)."""
+    for name in (dataset, LEGACY_SCHEMA):
+        if name in pipeline.schema_names:
+            return pipeline.schemas[name]
+    return None
+
+
+def drop_repeated_rows(pipeline: dlt.Pipeline, schema: dlt.Schema, load_ids: list[str]) -> int:
     """Keep one row per message id among the rows of ``load_ids``; how many went.
 
     Staged rows are unique per run, so the merge skips dlt's own deduplication. But a load
@@ -94,8 +124,8 @@ def drop_repeated_rows(pipeline: dlt.Pipeline, load_ids: list[str]) -> int:
     loads = ", ".join(quote_literal(load_id) for load_id in load_ids)
     dropped = 0
     with pipeline.sql_client() as client:
-        for table in pipeline.default_schema.data_table_names(seen_data_only=True):
-            columns = pipeline.default_schema.get_table_columns(table)
+        for table in schema.data_table_names(seen_data_only=True):
+            columns = schema.get_table_columns(table)
             if "id" not in columns or "_dlt_load_id" not in columns:
                 continue
             name = client.make_qualified_table_name(table)
@@ -138,15 +168,19 @@ def load_source(
         # A run that died after extracting left packages behind: finish them before new work.
         log.info("%s: finishing work left by an interrupted run", dataset)
         pipeline.normalize()
-        repeated = drop_repeated_rows(pipeline, pipeline.load().loads_ids)
+        loads = pipeline.load().loads_ids
+        repeated = drop_repeated_rows(pipeline, own_schema(pipeline, dataset), loads)
         if repeated:
             log.info("%s: %d rows staged twice by the interrupted run dropped", dataset, repeated)
+    adopt_own_schema(pipeline, dataset)
     tally = RunTally(progress=Progress(dataset))
     trace_file = Path(pipeline.working_dir) / TRACE_FILE_NAME
     last_trace = trace_file.read_bytes() if trace_file.exists() else None
     log.info("%s: reading %s", dataset, url)
     with RunIds() as run_ids:
-        source = segment_archive(
+        # The source is named after the dataset: its dlt schema is ``regal_voice`` or
+        # ``segment``; its configuration section stays ``sources.segment_archive``.
+        source = segment_archive.with_args(name=dataset)(
             bucket_url=url, already_loaded=loaded_files(pipeline), tally=tally, run_ids=run_ids
         )
         try:
@@ -200,6 +234,6 @@ def load_source(
             for table, count in sorted(normalize.row_counts.items())
             if not table.startswith("_dlt")
         }
-    run.users = refresh_users(pipeline)
+    run.users = refresh_users(pipeline, own_schema(pipeline, dataset))
     run.seconds = time.monotonic() - started
     return run

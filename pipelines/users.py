@@ -15,7 +15,7 @@ from pipelines.settings import LOAD_TIME_COLUMN
 NOT_USER_TRAITS = {"id", "user_id", "received_at", "sent_at", "timestamp", "original_timestamp"}
 
 
-def refresh_users(pipeline: dlt.Pipeline) -> int:
+def refresh_users(pipeline: dlt.Pipeline, schema: dlt.Schema | None) -> int:
     """Bring ``users`` up to date with ``identifies``; the number of users refreshed.
 
     One row per user id, each trait's newest non-null value. Only users with identifies
@@ -23,10 +23,7 @@ def refresh_users(pipeline: dlt.Pipeline) -> int:
     before it got here — so the cost follows the new data, not the history. The table is
     rebuilt whole only when it is missing or identifies gained a trait.
     """
-    if pipeline.default_schema_name is None:  # nothing extracted yet with this state folder
-        return 0
-    schema = pipeline.default_schema
-    if "identifies" not in schema.tables:
+    if schema is None or "identifies" not in schema.tables:  # nothing extracted yet
         return 0
     columns = [
         name

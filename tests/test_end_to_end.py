@@ -21,6 +21,12 @@ def test_make_load_from_generated_archive(sample_archive, tmp_path):
     regal = manifest["sources"]["regal_voice"]
     assert f"regal_voice: {regal['files']} new files read" in first.stdout
     assert "lines quarantined" in first.stdout
+    # Cron mail: no colour codes (dbt's included), and no line for a file that loaded cleanly.
+    output = first.stdout + first.stderr
+    assert "\x1b[" not in output
+    file_lines = [line for line in output.splitlines() if " file " in line and " — " in line]
+    clean = [line for line in file_lines if "0 repeats skipped), 0 quarantined" in line]
+    assert clean == []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for dataset in ("regal_voice", "segment"):
             for table, count in manifest["sources"][dataset]["rows_per_table"].items():
