@@ -13,12 +13,29 @@ import pytest
 from tests.conftest import PROJECT, message, write_archive_file
 
 
-@pytest.mark.slow
-def test_a_terminal_sees_a_live_progress_line(tmp_path):
+def clean_files(tmp_path, count: int = 400):
     source = tmp_path / "segment-logs" / "src"
-    for number in range(400):  # enough files for the line to be redrawn a few times
+    for number in range(count):  # enough files for the line to be redrawn a few times
         lines = [message(f"m{number}-{k}", amount=k) for k in range(5)]
         write_archive_file(source, f"1759622400000/{number:04d}.gz", lines)
+    return source
+
+
+@pytest.mark.slow
+def test_a_log_gets_no_line_per_clean_file(tmp_path):
+    source = clean_files(tmp_path)
+    command = [sys.executable, "-m", "pipelines", "ingest", "--regal-voice-url", str(source)]
+    command += ["--segment-url", str(source), "--warehouse", str(tmp_path / "warehouse.duckdb")]
+    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    output = done.stdout + done.stderr
+    assert " file 1: " not in output and "\r" not in output and "\x1b[" not in output
+    assert "regal_voice: 400 new files read, 2000 messages, 0 lines quarantined" in output
+
+
+@pytest.mark.slow
+def test_a_terminal_sees_a_live_progress_line(tmp_path):
+    source = clean_files(tmp_path)
     leader, follower = pty.openpty()
     command = [sys.executable, "-m", "pipelines", "ingest", "--regal-voice-url", str(source)]
     command += ["--segment-url", str(source), "--warehouse", str(tmp_path / "warehouse.duckdb")]
