@@ -276,3 +276,20 @@ def render(chromium: str, url: str, screenshot: Path | None = None) -> tuple[str
     console = [line for line in page.stderr.splitlines() if ":CONSOLE" in line]
     # The static site carries the whole manifest in a script: only what is shown counts.
     return re.sub(r"<script\b.*?</script>", "", page.stdout, flags=re.DOTALL), console
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(sample_archive, tmp_path_factory) -> Path:
+    """The sample loaded, its models built and the analysts' copy published, as ``make load``
+    leaves a fresh warehouse (shared: the tests using it only read it)."""
+    root, _ = sample_archive
+    warehouse = tmp_path_factory.mktemp("built") / "warehouse.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines", *load_arguments(root, warehouse)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return warehouse

@@ -10,24 +10,20 @@ import sys
 import pytest
 
 from pipelines.report import charts
-from tests.conftest import PROJECT, load_arguments, render
+from tests.conftest import PROJECT, render
 
 
 @pytest.fixture(scope="module")
-def report(sample_archive, tmp_path_factory):
-    """The sample loaded, built and published in a fresh warehouse, and its report."""
-    root, _ = sample_archive
-    warehouse = tmp_path_factory.mktemp("report") / "warehouse.duckdb"
-    for arguments in (load_arguments(root, warehouse), ["report", "--warehouse", str(warehouse)]):
-        done = subprocess.run(
-            [sys.executable, "-m", "pipelines", *arguments],
-            cwd=PROJECT,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-    page = warehouse.with_name("warehouse.report.html")
+def report(built_warehouse):
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines", "report", "--warehouse", str(built_warehouse)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    page = built_warehouse.with_name("warehouse.report.html")
     assert f"report: {page}" in done.stdout
     return page
 
