@@ -347,8 +347,12 @@ class _Columns:
         return self._column(column).null_count < self.rows.num_rows
 
     def table(self, columns: list[Column]) -> pa.Table:
+        """The rows as a table of their own: copied, so the query's wider result (every
+        column of every table of the group) is freed at once rather than kept alive by the
+        slices while they wait to be loaded."""
         return pa.table(
-            [self._column(column) for column in columns], names=[c.name for c in columns]
+            [pa.concat_arrays(self._column(column).chunks) for column in columns],
+            names=[c.name for c in columns],
         )
 
 

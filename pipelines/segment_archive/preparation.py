@@ -39,7 +39,7 @@ log = logging.getLogger("pipelines.load")
 # Files this small (compressed) are read several at a time, up to this much per query: about
 # what one of Segment's busy hourly files holds, so a group needs no more memory than one.
 SMALL_FILE_BYTES = 1 * 2**20
-BATCH_BYTES = 4 * 2**20
+BATCH_BYTES = 1 * 2**20
 BATCH_FILES = 200
 
 
