@@ -52,7 +52,7 @@ reservation_accepted as (
         occurred_at,
         received_at,
         loaded_at,
-        agent_email,
+        coalesce(agent_email, reserved_agent_email) as agent_email,
         channel,
         task_type,
         queue,
