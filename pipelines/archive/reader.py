@@ -370,17 +370,13 @@ NOT_AN_OBJECT_LINE = frozenset({"invalid_utf8", "invalid_json", "not_an_object"}
 
 def not_an_archive_file(path: Path, file_name: str, read: FileRead) -> dict | None:
     """The one record that replaces a file's line-by-line reasons when the file is no archive
-    file at all: named ``.gz`` but neither gzip nor JSON lines (``not_gzip``), or binary
-    (``not_json_lines``). Its bytes, split at newlines, would be noise, not lines."""
+    file at all: binary, not one JSON object in it, and named ``.gz`` without being gzip
+    (``not_gzip``) or otherwise (``not_json_lines``). Its bytes, split at newlines, would be
+    noise, not lines; a text file keeps each line, raw, in the quarantine."""
     reasons = {rejected["reason"] for rejected in read.rejected}
-    if read.messages or not reasons or not reasons <= NOT_AN_OBJECT_LINE:
-        return None
-    if file_name.endswith(".gz") and not is_gzip(path):
-        reason = "not_gzip"
-    elif "invalid_utf8" in reasons:
-        reason = "not_json_lines"
-    else:
-        return None  # text lines, just none of them JSON objects: each is kept as it was
+    if read.messages or "invalid_utf8" not in reasons or not reasons <= NOT_AN_OBJECT_LINE:
+        return None  # text lines, even none of them JSON objects, are each kept as they were
+    reason = "not_gzip" if file_name.endswith(".gz") and not is_gzip(path) else "not_json_lines"
     with path.open("rb") as handle:
         start = handle.read(8)
     detail = f"neither gzip nor JSON lines: {path.stat().st_size} bytes, starting {start.hex(' ')}"
