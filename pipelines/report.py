@@ -8,9 +8,11 @@ so the file needs no network (see the decision log for why plotly).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -36,11 +38,32 @@ def reporting_timezone(project_file: Path = DBT_PROJECT_FILE) -> str:
     return str(settings.get("vars", {}).get("reporting_timezone", "UTC"))
 
 
+def daily_rate(frame: pd.DataFrame):
+    fig = px.line(frame, x="day", y="value", color="queue", markers=True)
+    fig.update_yaxes(tickformat=".0%", title=None, rangemode="tozero")
+    return fig
+
+
+def talk_and_wrap(frame: pd.DataFrame):
+    return px.bar(frame, x="queue", y="seconds", color="part")
+
+
+def share_per_agent(frame: pd.DataFrame):
+    fig = px.bar(frame, x="agent", y="value")
+    fig.update_yaxes(tickformat=".0%", title=None)
+    return fig
+
+
+def changes_per_day(frame: pd.DataFrame):
+    return px.bar(frame, x="day", y="changes", color="change")
+
+
 @dataclass(frozen=True)
 class Chart:
     title: str
     explanation: str
     sql: str
+    draw: Callable[[pd.DataFrame], Any]  # the query's rows → a plotly figure
 
 
 def charts(timezone: str) -> list[Chart]:
@@ -51,12 +74,14 @@ def charts(timezone: str) -> list[Chart]:
             "Tasks accepted within the service-level threshold ÷ tasks accepted or canceled.",
             "SELECT activity_date AS day, queue, service_level AS value "
             "FROM analytics.agg_queue_daily WHERE service_level IS NOT NULL ORDER BY 1, 2",
+            daily_rate,
         ),
         Chart(
             "Abandonment rate by queue and day",
             "Tasks canceled before an agent accepted them ÷ tasks accepted or canceled.",
             "SELECT activity_date AS day, queue, abandonment_rate AS value "
             "FROM analytics.agg_queue_daily WHERE abandonment_rate IS NOT NULL ORDER BY 1, 2",
+            daily_rate,
         ),
         Chart(
             "Average handle time by queue: talk and wrap (seconds)",
@@ -68,12 +93,14 @@ def charts(timezone: str) -> list[Chart]:
             "UNION ALL SELECT queue, 'wrap', "
             "sum(avg_wrap_time_s * calls_handled) / sum(calls_handled) "
             "FROM analytics.agg_queue_daily WHERE calls_handled > 0 GROUP BY queue ORDER BY 1, 2",
+            talk_and_wrap,
         ),
         Chart(
             "Occupancy per agent",
             "Busy time ÷ (busy + available idle time) over the whole period.",
             "SELECT agent_email AS agent, sum(busy_s) / nullif(sum(busy_s + idle_s), 0) AS value "
             "FROM analytics.agg_agent_daily GROUP BY 1 HAVING value IS NOT NULL ORDER BY 2 DESC",
+            share_per_agent,
         ),
         Chart(
             "Consent changes per channel and day",
@@ -81,23 +108,9 @@ def charts(timezone: str) -> list[Chart]:
             f"SELECT (effective_at AT TIME ZONE '{zone}')::DATE AS day, "
             "channel || CASE WHEN is_subscribed THEN ' opt-in' ELSE ' opt-out' END AS change, "
             "count(*) AS changes FROM analytics.fct_consent_events GROUP BY ALL ORDER BY 1, 2",
+            changes_per_day,
         ),
     ]
-
-
-def figure(chart: Chart, frame: pd.DataFrame):
-    if chart.title.startswith(("Service level", "Abandonment")):
-        fig = px.line(frame, x="day", y="value", color="queue", markers=True)
-        fig.update_yaxes(tickformat=".0%", title=None, rangemode="tozero")
-    elif chart.title.startswith("Average handle time"):
-        fig = px.bar(frame, x="queue", y="seconds", color="part")
-    elif chart.title.startswith("Occupancy"):
-        fig = px.bar(frame, x="agent", y="value")
-        fig.update_yaxes(tickformat=".0%", title=None)
-    else:
-        fig = px.bar(frame, x="day", y="changes", color="change")
-    fig.update_layout(margin={"l": 40, "r": 20, "t": 20, "b": 40}, height=360)
-    return fig
 
 
 def build_report(warehouse: Path, timezone: str | None = None) -> Path:
@@ -113,8 +126,10 @@ def build_report(warehouse: Path, timezone: str | None = None) -> Path:
             if frame.empty:
                 body = "<p class='empty'>No data yet.</p>"
             else:
+                fig = chart.draw(frame)
+                fig.update_layout(margin={"l": 40, "r": 20, "t": 20, "b": 40}, height=360)
                 body = pio.to_html(
-                    figure(chart, frame),
+                    fig,
                     full_html=False,
                     include_plotlyjs=number == 0,  # once, inline: the page works offline
                     config={"displaylogo": False, "responsive": True},

@@ -284,12 +284,22 @@ def built_warehouse(sample_archive, tmp_path_factory) -> Path:
     leaves a fresh warehouse (shared: the tests using it only read it)."""
     root, _ = sample_archive
     warehouse = tmp_path_factory.mktemp("built") / "warehouse.duckdb"
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines", *load_arguments(root, warehouse)],
-        cwd=PROJECT,
+    run_pipelines(*load_arguments(root, warehouse))
+    return warehouse
+
+
+def run_pipelines(
+    *arguments: str, code: Path = PROJECT, timeout: float = 900
+) -> subprocess.CompletedProcess:
+    """``python -m pipelines ARGUMENTS`` with the code checked out at ``code`` (this working
+    tree by default), as cron runs it; asserts it succeeded."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines", *arguments],
+        cwd=code,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(code)},
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return warehouse
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
+    return result

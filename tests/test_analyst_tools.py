@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.load import state_dir
-from tests.conftest import PROJECT, make, source_url
+from tests.conftest import PROJECT, make, run_pipelines, source_url
 from tests.test_warehouse_access import hold
 
 DLT = Path(sys.executable).with_name("dlt")
@@ -60,13 +60,16 @@ def test_dlt_cli_tells_the_pipelines_apart_and_traces_the_last_real_run(sample_a
     root, _ = sample_archive
     warehouse = tmp_path / "warehouse.duckdb"
     for _ in range(2):  # a load, then a run with nothing new
-        done = subprocess.run(
-            [sys.executable, "-m", "pipelines", "ingest", "--warehouse", str(warehouse),
-             "--regal-voice-url", source_url(root, "regal_voice"),
-             "--segment-url", source_url(root, "segment")],
-            cwd=PROJECT, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr[-2000:]
+        run_pipelines(
+            "ingest",
+            "--warehouse",
+            str(warehouse),
+            "--regal-voice-url",
+            source_url(root, "regal_voice"),
+            "--segment-url",
+            source_url(root, "segment"),
+            timeout=300,
+        )
     assert "schema_names: ['regal_voice']" in dlt_cli(warehouse, "regal_voice_archive", "info")
     assert "schema_names: ['segment']" in dlt_cli(warehouse, "segment_archive", "info")
     trace = dlt_cli(warehouse, "regal_voice_archive", "trace")

@@ -4,25 +4,16 @@ read, rendered by a real browser (headless Chromium) with every chart and no con
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
 from pipelines.report import charts
-from tests.conftest import PROJECT, render
+from tests.conftest import render, run_pipelines
 
 
 @pytest.fixture(scope="module")
 def report(built_warehouse):
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines", "report", "--warehouse", str(built_warehouse)],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = run_pipelines("report", "--warehouse", str(built_warehouse), timeout=300)
     page = built_warehouse.with_name("warehouse.report.html")
     assert f"report: {page}" in done.stdout
     return page

@@ -113,10 +113,10 @@ def delete_before_reading(monkeypatch, victim: str, delete) -> None:
     """Delete ``victim`` after it was listed, just before it is read."""
     prepare = preparation.FilePreparer.prepare
 
-    def prepare_after_deleting(self, item):
+    def prepare_after_deleting(self, item, path=None):
         if item["relative_path"] == victim:
             delete()
-        return prepare(self, item)
+        return prepare(self, item, path)
 
     monkeypatch.setattr(preparation.FilePreparer, "prepare", prepare_after_deleting)
 

@@ -8,10 +8,8 @@ scratch, and the upgrade must read only the files 0.1.0 had not read.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import duckdb
 import pytest
 
 from pipelines.sample.archive import generate_archive
-from tests.conftest import PROJECT, load_arguments
+from tests.conftest import PROJECT, load_arguments, run_pipelines
 from tests.test_incremental_models import mart_rows
 
 # Every release this code must upgrade from in place (CHANGELOG.md).
@@ -52,16 +50,7 @@ def release_0_1(tmp_path_factory) -> Path:
 
 def run_load(code: Path, archive: Path, warehouse: Path) -> subprocess.CompletedProcess:
     """``python -m pipelines load`` of the code checked out at ``code``."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pipelines", *load_arguments(archive, warehouse)],
-        cwd=code,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "PYTHONPATH": str(code)},
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
-    return result
+    return run_pipelines(*load_arguments(archive, warehouse), code=code, timeout=600)
 
 
 def copy_files(source: Path, target: Path, names: list[Path]) -> None:

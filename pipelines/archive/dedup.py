@@ -60,6 +60,8 @@ class RunIds:
             self.con.execute("INSERT INTO taken SELECT DISTINCT id FROM incoming")
         finally:
             self.con.unregister("incoming")
+        if not repeated.num_rows:  # the usual case: nothing to split by file
+            return [pa.array([], pa.string()) for _ in ids_by_file]
         return [
             repeated.filter(pc.equal(repeated["file"], n))["id"].combine_chunks()
             for n in range(len(ids_by_file))

@@ -305,7 +305,7 @@ class FileShaper:
                     for column in [*common, *plan.own, *candidates]
                 )
             )
-            rows = _Columns(self._rows_by_plan(group, expressions), expressions)
+            rows = _Columns.of_query(self._rows_by_plan(group, expressions), expressions)
             counts = [plan.rows_by_file.get(file, 0) for file, plan in slices]
             parts = zip(slices, planned, rows.slices(counts), strict=True)
             for (file, plan), (common, candidates), part in parts:
@@ -326,13 +326,13 @@ class FileShaper:
 class _Columns:
     """Rows of one query, one column per expression (after the leading plan number)."""
 
-    def __init__(self, rows: pa.Table, expressions: list[str] | dict[str, int]) -> None:
+    def __init__(self, rows: pa.Table, position: dict[str, int]) -> None:
         self.rows = rows
-        self.position = (
-            expressions
-            if isinstance(expressions, dict)
-            else {expr: n + 1 for n, expr in enumerate(expressions)}
-        )
+        self.position = position  # expression → column index
+
+    @classmethod
+    def of_query(cls, rows: pa.Table, expressions: list[str]) -> _Columns:
+        return cls(rows, {expr: n + 1 for n, expr in enumerate(expressions)})
 
     def slices(self, counts: list[int]) -> Iterator[_Columns]:
         start = 0

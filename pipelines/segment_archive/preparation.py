@@ -88,12 +88,13 @@ class FilePreparer:
             self._local.con, self._local.scratch = con, scratch
         return self._local.con, self._local.scratch
 
-    def prepare(self, item: FileItemDict) -> PreparedFile:
+    def prepare(self, item: FileItemDict, path: Path | None = None) -> PreparedFile:
+        """One file read and shaped alone; ``path``: a local copy already made of it."""
         started = time.monotonic()
         con, scratch = self._worker_state()
         name = item["relative_path"]
         try:
-            prepared = self._read_and_shape(con, scratch, item)
+            prepared = self._read_and_shape(con, scratch, item, path)
         except duckdb.OutOfMemoryException:
             # Several lines of megabytes each can need more than a worker's share (DuckDB's
             # JSON functions take ~10x the text they parse): better one slow file than a
@@ -107,7 +108,7 @@ class FilePreparer:
             Messages(con).drop()  # whatever the failed read left in this worker's connection
             con.execute(f"SET memory_limit = '{self.retry_memory_limit}'")
             try:
-                prepared = self._read_and_shape(con, scratch, item)
+                prepared = self._read_and_shape(con, scratch, item, path)
             except duckdb.OutOfMemoryException:
                 raise FileNeedsMoreMemory(
                     f"{name}: reading it needs more than {self.retry_memory_limit} of memory "
@@ -121,11 +122,12 @@ class FilePreparer:
 
     @staticmethod
     def _read_and_shape(
-        con: duckdb.DuckDBPyConnection, scratch: Path, item: FileItemDict
+        con: duckdb.DuckDBPyConnection, scratch: Path, item: FileItemDict, path: Path | None
     ) -> PreparedFile:
         try:
-            with local_copy(item, scratch) as path:
-                read = read_archive_file(con, path, item["relative_path"], scratch)
+            with contextlib.ExitStack() as copy:
+                local = path or copy.enter_context(local_copy(item, scratch))
+                read = read_archive_file(con, local, item["relative_path"], scratch)
         except FileNotFoundError:
             return PreparedFile(item, FileRead(), vanished=True)
         prepared = PreparedFile(item, read)
@@ -140,27 +142,12 @@ class FilePreparer:
     def prepare_files(self, items: list[FileItemDict]) -> list[PreparedFile]:
         """Small files read together where their types agree; any other file, and any that
         holds a line to quarantine, read alone by ``prepare`` (where bad lines are found and
-        memory is retried). Reading together is only faster, never different."""
+        memory is retried) from the same local copy. Reading together is only faster, never
+        different."""
         if len(items) == 1:
             return [self.prepare(items[0])]
         started = time.monotonic()
         con, scratch = self._worker_state()
-        try:
-            together = self._read_together(con, scratch, items)
-        except duckdb.OutOfMemoryException:
-            Messages(con).drop()
-            together = {}
-        if together:
-            share = (time.monotonic() - started) / len(together)
-            for prepared in together.values():
-                prepared.seconds = share
-        return [together.get(n) or self.prepare(item) for n, item in enumerate(items)]
-
-    @staticmethod
-    def _read_together(
-        con: duckdb.DuckDBPyConnection, scratch: Path, items: list[FileItemDict]
-    ) -> dict[int, PreparedFile]:
-        """The files read in groups, by position in ``items`` (those left out: read alone)."""
         with contextlib.ExitStack() as copies:
             try:
                 paths = [
@@ -168,27 +155,47 @@ class FilePreparer:
                     for n, item in enumerate(items)
                 ]
             except FileNotFoundError:
-                return {}  # vanished while listed: each is read (and reported) alone
-            groups, _alone = group_files(con, paths)
-            together: dict[int, PreparedFile] = {}
-            for group in groups:
-                try:
-                    read = read_group(con, paths, group, scratch)
-                except duckdb.OutOfMemoryException:
-                    raise
-                except duckdb.Error:
-                    # A line the reader refuses only once typed (an object repeating a key):
-                    # the group's files are read alone, where such lines are quarantined.
-                    continue
-                prepared = {
-                    number: PreparedFile(items[number], FileRead(lines=count, messages=count))
-                    for number, count in read.counts.items()
-                }
-                try:
-                    _shape_each_file(read.messages, prepared, read.file_types)
-                finally:
-                    read.messages.drop()
-                together |= prepared
+                # Gone since listed: each file is read (and reported) alone.
+                return [self.prepare(item) for item in items]
+            try:
+                together = self._read_together(con, scratch, items, paths)
+            except duckdb.OutOfMemoryException:
+                Messages(con).drop()
+                together = {}
+            if together:
+                share = (time.monotonic() - started) / len(together)
+                for prepared in together.values():
+                    prepared.seconds = share
+            return [together.get(n) or self.prepare(item, paths[n]) for n, item in enumerate(items)]
+
+    @staticmethod
+    def _read_together(
+        con: duckdb.DuckDBPyConnection,
+        scratch: Path,
+        items: list[FileItemDict],
+        paths: list[Path],
+    ) -> dict[int, PreparedFile]:
+        """The files read in groups, by position in ``items`` (those left out: read alone)."""
+        groups, _alone = group_files(con, paths)
+        together: dict[int, PreparedFile] = {}
+        for group in groups:
+            try:
+                read = read_group(con, paths, group, scratch)
+            except duckdb.OutOfMemoryException:
+                raise
+            except duckdb.Error:
+                # A line the reader refuses only once typed (an object repeating a key): the
+                # group's files are read alone, where such lines are quarantined.
+                continue
+            prepared = {
+                number: PreparedFile(items[number], FileRead(lines=count, messages=count))
+                for number, count in read.counts.items()
+            }
+            try:
+                _shape_each_file(read.messages, prepared, read.file_types)
+            finally:
+                read.messages.drop()
+            together |= prepared
         return together
 
     def map(self, items: Iterable[FileItemDict]) -> Iterator[list[PreparedFile]]:
