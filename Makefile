@@ -1,5 +1,5 @@
 # The user interface of the project: every target a user or cron needs.
-# Variables (all optional): REGAL_VOICE_URL, SEGMENT_URL, WAREHOUSE, LOCK_WAIT, BUSY_WAIT, FULL,
+# Variables (all optional): REGAL_VOICE_URL, SOURCES, SEGMENT_URL, WAREHOUSE, LOCK_WAIT, BUSY_WAIT, FULL,
 # PUBLISH_KEEP_HOURS, DOCS_PORT, SQL.
 PYTHON ?= python3.11
 VENV := .venv
@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SAMPLE := data/sample
 STAMP := $(VENV)/.installed
 
-export REGAL_VOICE_URL SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL
+export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL
 
 .PHONY: load ingest transform shell report docs docs-static sample test lint bench clean
 

@@ -1,8 +1,9 @@
 """Command line: ``python -m pipelines load|ingest|transform|shell|report|sample``.
 
 Settings come from options, then the Makefile's environment variables (REGAL_VOICE_URL,
-SEGMENT_URL, WAREHOUSE), then dlt config (``sources.regal_voice.bucket_url`` …), then the
-bundled sample archive and ``data/warehouse.duckdb``.
+SOURCES, SEGMENT_URL, WAREHOUSE), then dlt config (``sources.regal_voice.bucket_url``,
+``[sources.brands]`` …), then the bundled sample archive and ``data/warehouse.duckdb``. The
+sample loads only when no source at all is given.
 """
 
 from __future__ import annotations
@@ -18,37 +19,21 @@ from typing import TYPE_CHECKING
 
 from pipelines.errors import EXIT_ANOTHER_LOAD, EXIT_WAREHOUSE_BUSY, describe
 from pipelines.publish import DEFAULT_KEEP_HOURS
-from pipelines.settings import (
-    DEFAULT_REGAL_VOICE_URL,
-    DEFAULT_SEGMENT_URL,
-    DEFAULT_WAREHOUSE,
-    REGAL_VOICE_DATASET,
-    SAMPLE_ROOT,
-    SEGMENT_DATASET,
-)
+from pipelines.settings import DEFAULT_WAREHOUSE, SAMPLE_ROOT
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from duckdb import DuckDBPyConnection
 
     from pipelines.run_log import Phases
+    from pipelines.sources import Source, SourceSettings
 
 log = logging.getLogger("pipelines.load")
 
 
-def _from_dlt_config(key: str) -> str | None:
-    import dlt
-
-    try:
-        return dlt.config.get(key, str)
-    except Exception:  # a malformed config.toml should not hide the real defaults
-        return None
-
-
-def resolve_setting(option: str | None, env_var: str, dlt_key: str | None, default: str) -> str:
-    for value in (option, os.environ.get(env_var), _from_dlt_config(dlt_key) if dlt_key else None):
-        if value:
-            return value
-    return default
+def resolve_setting(option: str | None, env_var: str, default: str) -> str:
+    return option or os.environ.get(env_var) or default
 
 
 def print_summary(runs, seconds: float) -> None:
@@ -73,38 +58,65 @@ def print_summary(runs, seconds: float) -> None:
 
 
 def warehouse_path(args: argparse.Namespace) -> Path:
-    return Path(resolve_setting(args.warehouse, "WAREHOUSE", None, str(DEFAULT_WAREHOUSE)))
+    return Path(resolve_setting(args.warehouse, "WAREHOUSE", str(DEFAULT_WAREHOUSE)))
+
+
+def source_layers(args: argparse.Namespace) -> Iterator[SourceSettings]:
+    """What the options, the environment and dlt config each say about sources, in order
+    (dlt config is read only when the others leave something unsaid)."""
+    import dlt
+
+    from pipelines.sources import SourceSettings, parse_assignments, settings_from_config
+
+    yield SourceSettings(
+        args.regal_voice_url,
+        args.segment_url,
+        parse_assignments(args.source or [], "--source"),
+    )
+    yield SourceSettings(
+        os.environ.get("REGAL_VOICE_URL") or None,
+        os.environ.get("SEGMENT_URL") or None,
+        parse_assignments((os.environ.get("SOURCES") or "").split(), "SOURCES"),
+    )
+    yield settings_from_config(dlt.config.get)
 
 
 def ingest(
-    args: argparse.Namespace, warehouse: Path, connection: DuckDBPyConnection, runs: list
+    sources: list[Source],
+    is_sample: bool,
+    warehouse: Path,
+    connection: DuckDBPyConnection,
+    runs: list,
 ) -> None:
-    """Load both sources, appending each one's run to ``runs`` as it ends (a failure in the
-    second source still leaves the first one's counts for the run log)."""
+    """Load every source, appending each one's run to ``runs`` as it ends.
+
+    A source that cannot be read (empty, unreachable, refused credentials) does not keep the
+    others from loading: the run goes on, then fails with the first such error, so cron still
+    hears of it and the run log keeps what the others did.
+    """
     from pipelines.errors import SourceUnreadable
     from pipelines.load import load_source
+    from pipelines.registry import check_sources_fit, record_source
 
-    sources = [
-        (
-            REGAL_VOICE_DATASET,
-            resolve_setting(
-                args.regal_voice_url,
-                "REGAL_VOICE_URL",
-                "sources.regal_voice.bucket_url",
-                DEFAULT_REGAL_VOICE_URL,
-            ),
-        ),
-        (
-            SEGMENT_DATASET,
-            resolve_setting(
-                args.segment_url, "SEGMENT_URL", "sources.segment.bucket_url", DEFAULT_SEGMENT_URL
-            ),
-        ),
-    ]
+    check_sources_fit(connection, sources, is_sample)
+    if is_sample:
+        log.info("no source given: loading the bundled sample (%s)", SAMPLE_ROOT)
     started = time.monotonic()
-    for dataset, url in sources:
-        runs.append(load_source(dataset, url, warehouse, connection))
+    failures = []
+    for source in sources:
+        try:
+            source_run = load_source(source.name, source.url, warehouse, connection)
+        except Exception as exc:
+            if not hasattr(exc, "exit_code"):
+                raise
+            log.error("%s: %s", source.name, describe(exc))
+            failures.append(exc)
+            continue
+        record_source(connection, source)
+        runs.append(source_run)
     print_summary(runs, time.monotonic() - started)
+    if failures:
+        raise failures[0]
     vanished = [name for source_run in runs for name in source_run.tally.vanished]
     if vanished:
         raise SourceUnreadable(
@@ -175,10 +187,15 @@ def publish_for_analysts(args: argparse.Namespace, warehouse: Path, run_id: str)
 def run(args: argparse.Namespace) -> None:
     """One scheduled run: the lock, the warehouse, the load, dbt, the run log, the copy."""
     from pipelines.errors import NoWarehouse
+    from pipelines.registry import ensure_registry
     from pipelines.run_log import Phases, finish_run, start_run
+    from pipelines.sources import resolve_sources
     from pipelines.warehouse import LoadLock, published_path, wait_for_warehouse
 
     warehouse = warehouse_path(args)
+    if args.command in ("load", "ingest"):
+        # Checked before the warehouse is created or opened: a refused run writes nothing.
+        sources, is_sample = resolve_sources(source_layers(args))
     if not warehouse.exists():
         if args.command == "transform":
             raise NoWarehouse(f"no warehouse at {warehouse}: load it first (`make load`)")
@@ -190,10 +207,11 @@ def run(args: argparse.Namespace) -> None:
     with LoadLock(warehouse, args.lock_wait):
         connection = wait_for_warehouse(warehouse, args.busy_wait)
         run_id = start_run(connection, args.command)
+        ensure_registry(connection)  # the models find the brand sources in it
         runs, status, error = [], "failed", None
         try:
             if args.command in ("load", "ingest"):
-                ingest(args, warehouse, connection, runs)
+                ingest(sources, is_sample, warehouse, connection, runs)
                 phases.ingest = time.monotonic() - started
             if args.command in ("load", "transform"):
                 connection = build_models(args, warehouse, connection, phases)
@@ -258,7 +276,15 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--regal-voice-url", help="Regal Voice source folder: path, file://, s3:// or gs://"
         )
-        command.add_argument("--segment-url", help="the brand's Segment source folder")
+        command.add_argument(
+            "--segment-url", help="a brand Segment source folder, loaded into schema `segment`"
+        )
+        command.add_argument(
+            "--source",
+            action="append",
+            metavar="NAME=URL",
+            help="a brand Segment source folder, loaded into schema NAME (repeatable)",
+        )
     commands.add_parser("transform", help="build the dbt models only")
     for name in ("load", "transform"):
         commands.choices[name].add_argument(

@@ -11,7 +11,7 @@ EXIT_SOURCE_EMPTY = 66  # EX_NOINPUT: the source folder lists nothing
 EXIT_WAREHOUSE_BUSY = 73  # EX_CANTCREAT: another process holds the warehouse file
 EXIT_SOURCE_UNREADABLE = 74  # EX_IOERR: the archive could not be listed or read
 EXIT_ANOTHER_LOAD = 75  # EX_TEMPFAIL: another load is running; try again later
-EXIT_CONFIG = 78  # EX_CONFIG: cloud credentials missing or refused
+EXIT_CONFIG = 78  # EX_CONFIG: sources misconfigured, cloud credentials missing or refused
 
 
 class AnotherLoadRunning(RuntimeError):
@@ -76,6 +76,13 @@ def credentials_trouble(exc: BaseException) -> str | None:
             return "refused"
         exc = exc.__cause__ or exc.__context__
     return None
+
+
+class SourceConfigError(RuntimeError):
+    """The sources given cannot be loaded as given (a bad name, two sources in one schema,
+    a warehouse that holds other data): refused before anything is written."""
+
+    exit_code = EXIT_CONFIG
 
 
 class NoWarehouse(RuntimeError):

@@ -29,12 +29,13 @@ from pathlib import Path
 import duckdb
 
 from pipelines.archive.sql import quote_identifier, quote_literal
-from pipelines.settings import REGAL_VOICE_DATASET, SEGMENT_DATASET
+from pipelines.registry import raw_schemas
 from pipelines.warehouse import published_path
 
 log = logging.getLogger("pipelines.load")
 
-PUBLISHED_SCHEMAS = (REGAL_VOICE_DATASET, SEGMENT_DATASET, "analytics", "ops")
+# Besides every source's raw schema: the marts and the run logs.
+MODEL_SCHEMAS = ("analytics", "ops")
 RECORD = "ops.published_files"
 # DuckDB 2.0 writes storage version 69 by default, which DuckDB 1.x cannot open.
 CATALOG_STORAGE_VERSION = "v1.4.0"
@@ -82,13 +83,14 @@ class TableSpec:
 
 def table_specs(con: duckdb.DuckDBPyConnection) -> list[TableSpec]:
     """Every table analysts query: the raw schemas, the marts and the run logs."""
-    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
+    schemas = [*raw_schemas(con), *MODEL_SCHEMAS]
+    placeholders = ", ".join("?" for _ in schemas)
     rows = con.execute(
         "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
         f"WHERE database_name = current_database() AND schema_name IN ({placeholders}) "
         "AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' ORDER BY schema_name, table_name, "
         "column_index",
-        list(PUBLISHED_SCHEMAS),
+        schemas,
     ).fetchall()
     tables: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for schema, table, column, kind in rows:

@@ -2,7 +2,7 @@
 
 A run is recorded as ``running`` when it starts and given its outcome when it ends; a row
 still ``running`` when the next load takes the lock belongs to a load that died, and is
-marked ``interrupted``.
+marked ``interrupted``. ``ops.source_loads`` has one row per source of each run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 RUN_LOG = "ops.load_runs"
+SOURCE_LOG = "ops.source_loads"
 
 CREATE = f"""
 CREATE SCHEMA IF NOT EXISTS ops;
@@ -36,6 +37,21 @@ ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS ingest_seconds DOUBLE;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS build_seconds DOUBLE;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS publish_seconds DOUBLE;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS warnings JSON;
+CREATE TABLE IF NOT EXISTS {SOURCE_LOG} (
+    run_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    url VARCHAR NOT NULL,
+    files_listed BIGINT,
+    files_read BIGINT,
+    lines_read BIGINT,
+    messages BIGINT,
+    lines_quarantined BIGINT,
+    rows_per_table JSON,
+    users_refreshed BIGINT,
+    seconds DOUBLE,
+    warnings JSON,
+    PRIMARY KEY (run_id, source)
+);
 """
 
 
@@ -113,6 +129,30 @@ def finish_run(
             run_id,
         ],
     )
+    record_sources(con, run_id, source_runs)
+
+
+def record_sources(con: duckdb.DuckDBPyConnection, run_id: str, source_runs: Iterable) -> None:
+    """One row per source the run loaded: what each source's own run read and wrote."""
+    for run in source_runs:
+        tally = run.tally
+        con.execute(
+            f"INSERT OR REPLACE INTO {SOURCE_LOG} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                run.dataset,
+                run.url,
+                tally.listed,
+                tally.files_read,
+                tally.lines,
+                tally.messages,
+                tally.rejected,
+                json.dumps(run.rows_per_table),
+                run.users,
+                run.seconds,
+                json.dumps(tally.warnings(run.dataset), ensure_ascii=False),
+            ],
+        )
 
 
 def record_publish(con: duckdb.DuckDBPyConnection, run_id: str, seconds: float) -> None:

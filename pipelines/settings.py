@@ -8,15 +8,24 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
 SAMPLE_ROOT = PROJECT_ROOT / "data" / "sample"
 
-# Segment source ids of the bundled sample archive (one folder tree per Segment source).
-REGAL_VOICE_SOURCE_ID = "RgLvC3xAmP"
-BRAND_SOURCE_ID = "BrNd7sQw2K"
-DEFAULT_REGAL_VOICE_URL = str(SAMPLE_ROOT / "segment-logs" / REGAL_VOICE_SOURCE_ID)
-DEFAULT_SEGMENT_URL = str(SAMPLE_ROOT / "segment-logs" / BRAND_SOURCE_ID)
-
-# DuckDB schemas (dlt datasets), one per Segment source, as a Segment warehouse names them.
+# DuckDB schemas (dlt datasets), one per Segment source, as a Segment warehouse names them:
+# Regal Voice's, and the brand source that SEGMENT_URL names (other brand sources are named
+# by the user).
 REGAL_VOICE_DATASET = "regal_voice"
 SEGMENT_DATASET = "segment"
+
+# Segment source ids of the bundled sample archive (one folder tree per Segment source): Regal
+# Voice, and the sample brand's website, iOS app and backend.
+REGAL_VOICE_SOURCE_ID = "RgLvC3xAmP"
+BRAND_SOURCE_ID = "BrNd7sQw2K"
+SAMPLE_BRAND_SOURCES = {"web": BRAND_SOURCE_ID, "ios": "i0S4pPq9Zx", "server": "SrVr8kLm3T"}
+SAMPLE_SOURCE_IDS = {REGAL_VOICE_DATASET: REGAL_VOICE_SOURCE_ID, **SAMPLE_BRAND_SOURCES}
+
+
+def sample_source_url(name: str, root: Path = SAMPLE_ROOT) -> str:
+    """The folder of one source of a sample archive written under ``root``."""
+    return str(root / "segment-logs" / SAMPLE_SOURCE_IDS[name])
+
 
 # Message types Segment archives, and the table each non-track type lands in.
 TABLE_OF_TYPE = {

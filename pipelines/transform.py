@@ -27,7 +27,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from pipelines.settings import FILES_TABLE, PROJECT_ROOT, REGAL_VOICE_DATASET, SEGMENT_DATASET
+from pipelines.registry import raw_schemas
+from pipelines.settings import FILES_TABLE, PROJECT_ROOT
 
 log = logging.getLogger("pipelines.load")
 
@@ -36,7 +37,6 @@ DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 # dbt's own output.
 PROJECT_INPUTS = ("dbt_project.yml", "models", "macros", "tests")
 BUILDS_TABLE = "ops.dbt_builds"
-RAW_SCHEMAS = (REGAL_VOICE_DATASET, SEGMENT_DATASET)
 
 
 class DbtFailed(RuntimeError):
@@ -68,7 +68,7 @@ def raw_watermark(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """When dlt last committed a load to a raw schema (as ``raw_watermark_sql`` in dbt)."""
     parts = [
         f'SELECT max(inserted_at) AS loaded_at FROM "{schema}"._dlt_loads'
-        for schema in RAW_SCHEMAS
+        for schema in raw_schemas(con)
         if _table_exists(con, schema, "_dlt_loads")
     ]
     if not parts:
@@ -155,7 +155,7 @@ def stale_sources(
     """
     now = now or datetime.now(UTC)
     warnings = []
-    for schema in RAW_SCHEMAS:
+    for schema in raw_schemas(con):
         if not _table_exists(con, schema, FILES_TABLE):
             continue
         newest = con.execute(f'SELECT max(newest_received_at) FROM "{schema}".{FILES_TABLE}')

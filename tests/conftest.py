@@ -21,7 +21,7 @@ from hypothesis import settings
 
 from pipelines.load import load_source
 from pipelines.sample.archive import generate_archive
-from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
+from pipelines.settings import SAMPLE_BRAND_SOURCES, sample_source_url
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -40,8 +40,14 @@ def sample_archive(tmp_path_factory) -> tuple[Path, dict]:
 
 
 def source_url(root: Path, dataset: str) -> str:
-    source_id = REGAL_VOICE_SOURCE_ID if dataset == "regal_voice" else BRAND_SOURCE_ID
-    return str(root / "segment-logs" / source_id)
+    """The folder of one source (``regal_voice``, ``web``, ``ios``, ``server``) of a generated
+    archive."""
+    return sample_source_url(dataset, root)
+
+
+def brand_sources(root: Path) -> str:
+    """The sample brand's sources of a generated archive, as ``SOURCES`` takes them."""
+    return " ".join(f"{name}={source_url(root, name)}" for name in SAMPLE_BRAND_SOURCES)
 
 
 def message(message_id: str, event: str = "call.completed", **properties) -> dict:
@@ -147,13 +153,12 @@ def upload(endpoint: str, bucket: str, root: Path) -> int:
 
 
 def load_arguments(archive: Path, warehouse: Path, *options: str) -> list[str]:
-    """``python -m pipelines`` arguments that load a generated archive (both sample sources)."""
+    """``python -m pipelines`` arguments that load a generated archive (every sample source)."""
     return [
         "load",
         "--regal-voice-url",
-        str(archive / "segment-logs" / REGAL_VOICE_SOURCE_ID),
-        "--segment-url",
-        str(archive / "segment-logs" / BRAND_SOURCE_ID),
+        source_url(archive, "regal_voice"),
+        *(f"--source={name}={source_url(archive, name)}" for name in SAMPLE_BRAND_SOURCES),
         "--warehouse",
         str(warehouse),
         *options,
@@ -161,15 +166,13 @@ def load_arguments(archive: Path, warehouse: Path, *options: str) -> list[str]:
 
 
 def ingest_command(warehouse: Path, source: Path, *options: str) -> list[str]:
-    """``python -m pipelines ingest`` for one small source (the brand's is the same folder)."""
+    """``python -m pipelines ingest`` for one small source, loaded as Regal Voice's."""
     return [
         sys.executable,
         "-m",
         "pipelines",
         "ingest",
         "--regal-voice-url",
-        str(source),
-        "--segment-url",
         str(source),
         "--warehouse",
         str(warehouse),

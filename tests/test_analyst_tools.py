@@ -67,7 +67,7 @@ def test_dlt_cli_tells_the_pipelines_apart_and_traces_the_last_real_run(sample_a
             "--regal-voice-url",
             source_url(root, "regal_voice"),
             "--segment-url",
-            source_url(root, "segment"),
+            source_url(root, "web"),
             timeout=300,
         )
     assert "schema_names: ['regal_voice']" in dlt_cli(warehouse, "regal_voice_archive", "info")

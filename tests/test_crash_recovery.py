@@ -15,14 +15,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.publish import PUBLISHED_SCHEMAS
+from pipelines.publish import MODEL_SCHEMAS
 from pipelines.sample.archive import generate_archive
-from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
+from pipelines.settings import SAMPLE_SOURCE_IDS
 from pipelines.warehouse import published_path
-from tests.conftest import PROJECT, checksums, load_arguments, make
+from tests.conftest import PROJECT, brand_sources, checksums, load_arguments, make, source_url
 from tests.kill_at import POINTS
 
-SOURCES = (REGAL_VOICE_SOURCE_ID, BRAND_SOURCE_ID)
+SOURCES = tuple(SAMPLE_SOURCE_IDS.values())
+PUBLISHED_SCHEMAS = {*SAMPLE_SOURCE_IDS, *MODEL_SCHEMAS}
 # Columns that say when or from where a row was loaded or built, not what it holds.
 LOAD_METADATA = {
     "_dlt_load_id",
@@ -53,8 +54,8 @@ def add_days(archive: Path, folders: list[list[Path]], generated: Path) -> None:
 def make_load(archive: Path, warehouse: Path) -> subprocess.CompletedProcess:
     return make(
         "load",
-        REGAL_VOICE_URL=archive / "segment-logs" / REGAL_VOICE_SOURCE_ID,
-        SEGMENT_URL=archive / "segment-logs" / BRAND_SOURCE_ID,
+        REGAL_VOICE_URL=source_url(archive, "regal_voice"),
+        SOURCES=brand_sources(archive),
         WAREHOUSE=warehouse,
     )
 
@@ -70,7 +71,7 @@ def repeated_ids(warehouse: Path) -> dict[str, int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.sql(
             "SELECT table_schema, table_name FROM information_schema.columns "
-            "WHERE column_name = 'id' AND table_schema IN ('regal_voice', 'segment')"
+            "WHERE column_name = 'id' AND table_schema IN ('regal_voice', 'web', 'ios', 'server')"
         ).fetchall()
         for schema, table in tables:
             extra = con.sql(
@@ -102,8 +103,8 @@ def history(tmp_path_factory):
     finished = make_load(whole / "archive", whole / "wh" / "warehouse.duckdb")
     assert finished.returncode == 0, finished.stderr[-3000:]
     expected = fingerprint(whole / "wh" / "warehouse.duckdb")
-    for dataset in ("regal_voice", "segment"):
-        for table, rows in manifest["sources"][dataset]["rows_per_table"].items():
+    for dataset, source in manifest["sources"].items():
+        for table, rows in source["rows_per_table"].items():
             assert expected[f"{dataset}.{table}"][0] == rows, table
     return generated, thirds, base, expected
 

@@ -12,7 +12,8 @@ def test_make_load_from_generated_archive(sample_archive, tmp_path):
     warehouse = tmp_path / "cron" / "warehouse.duckdb"
     variables = {
         "REGAL_VOICE_URL": source_url(root, "regal_voice"),
-        "SEGMENT_URL": "file://" + source_url(root, "segment"),
+        "SEGMENT_URL": "file://" + source_url(root, "web"),
+        "SOURCES": f"ios={source_url(root, 'ios')} server=file://{source_url(root, 'server')}",
         "WAREHOUSE": warehouse,
     }
     first = make("load", **variables)
@@ -28,8 +29,9 @@ def test_make_load_from_generated_archive(sample_archive, tmp_path):
     clean = [line for line in file_lines if "0 repeats skipped), 0 quarantined" in line]
     assert clean == []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for dataset in ("regal_voice", "segment"):
-            for table, count in manifest["sources"][dataset]["rows_per_table"].items():
+        schemas = {"regal_voice": "regal_voice", "web": "segment", "ios": "ios", "server": "server"}
+        for name, dataset in schemas.items():
+            for table, count in manifest["sources"][name]["rows_per_table"].items():
                 assert con.sql(f"SELECT count(*) FROM {dataset}.{table}").fetchall()[0][0] == count
     second = make("ingest", **variables)
     assert second.returncode == 0

@@ -19,7 +19,12 @@ import duckdb
 import pytest
 
 from pipelines.sample.archive import generate_archive
-from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID
+from pipelines.settings import (
+    BRAND_SOURCE_ID,
+    REGAL_VOICE_SOURCE_ID,
+    SAMPLE_BRAND_SOURCES,
+    SAMPLE_SOURCE_IDS,
+)
 from tests.conftest import PROJECT, load_arguments
 
 LOADS = 4
@@ -71,9 +76,10 @@ def envelope(message_id: str, kind: str, at: str, **body) -> str:
 # Changes that move rows between keys, each in its own load, appended to the dealt ones.
 MOVES = {
     BRAND_SOURCE_ID: [
-        # u-move identifies with one phone, then opts in to voice in an identify without a
-        # phone (the record falls back to that phone), then identifies with a new phone: the
-        # record moves, and +19990001111 is left with no consent history at all.
+        # u-move identifies on the website with one phone, then opts in to voice in an identify
+        # of the iOS app without a phone (the record falls back to that phone, across
+        # sources), then identifies on the website with a new phone: the record moves, and
+        # +19990001111 is left with no consent history at all.
         [
             envelope(
                 "move-i1",
@@ -83,6 +89,20 @@ MOVES = {
                 traits={"phone": "+19990001111"},
             )
         ],
+        [],
+        [
+            envelope(
+                "move-i3",
+                "identify",
+                "2026-10-06T09:00:00Z",
+                userId="u-move",
+                traits={"phone": "+19990002222"},
+            )
+        ],
+        [],
+    ],
+    SAMPLE_BRAND_SOURCES["ios"]: [
+        [],
         [
             envelope(
                 "move-i2",
@@ -100,15 +120,7 @@ MOVES = {
                 },
             )
         ],
-        [
-            envelope(
-                "move-i3",
-                "identify",
-                "2026-10-06T09:00:00Z",
-                userId="u-move",
-                traits={"phone": "+19990002222"},
-            )
-        ],
+        [],
         [],
     ],
     REGAL_VOICE_SOURCE_ID: [
@@ -192,7 +204,7 @@ def test_incremental_builds_over_split_loads_equal_one_full_build(tmp_path):
     rng = random.Random(7)
     dealt = {
         source_id: deal_into_loads(archive_messages(original, source_id), rng)
-        for source_id in (REGAL_VOICE_SOURCE_ID, BRAND_SOURCE_ID)
+        for source_id in SAMPLE_SOURCE_IDS.values()
     }
     for source_id, moves in MOVES.items():
         for number, lines in enumerate(moves):

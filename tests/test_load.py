@@ -8,8 +8,7 @@ from tests.conftest import message, source_url, write_archive_file
 
 
 def assert_lands_as_manifest(warehouse, root, manifest) -> None:
-    for dataset in ("regal_voice", "segment"):
-        expected = manifest["sources"][dataset]
+    for dataset, expected in manifest["sources"].items():
         warehouse.load(source_url(root, dataset), dataset)
         for table, count in expected["rows_per_table"].items():
             total, distinct = warehouse.rows(
@@ -22,8 +21,9 @@ def assert_lands_as_manifest(warehouse, root, manifest) -> None:
         assert rejected == expected["rejected"]
         lines = warehouse.scalar(f"SELECT sum(lines_read) FROM {dataset}._archive_files")
         assert lines == expected["lines"]
-    users = warehouse.scalar("SELECT count(*) FROM segment.users")
-    assert users == manifest["sources"]["segment"]["users"]
+        if expected["users"]:
+            users = warehouse.scalar(f"SELECT count(*) FROM {dataset}.users")
+            assert users == expected["users"]
 
 
 def test_sample_archive_lands_exactly_as_the_generator_says(sample_archive, warehouse):
@@ -177,14 +177,14 @@ def test_type_drift_never_fails_and_never_loses_a_value(tmp_path, warehouse):
 
 def test_state_lives_beside_the_warehouse(sample_archive, warehouse):
     root, _ = sample_archive
-    warehouse.load(source_url(root, "segment"), "segment")
+    warehouse.load(source_url(root, "web"), "segment")
     state = warehouse.path.parent / f"{warehouse.path.name}.dlt"
     assert (state / "segment_archive").is_dir()
 
 
 def test_state_travels_with_the_warehouse_file(sample_archive, warehouse, tmp_path):
     root, _ = sample_archive
-    url = source_url(root, "segment")
+    url = source_url(root, "web")
     warehouse.load(url, "segment")
     moved = type(warehouse)(tmp_path / "elsewhere" / "copy.duckdb")
     moved.path.parent.mkdir()

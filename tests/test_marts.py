@@ -8,19 +8,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import PROJECT, message, source_url, write_archive_file
+from tests.conftest import PROJECT, brand_sources, message, source_url, write_archive_file
 
 MART_SCHEMA = "analytics"
 
 
-def make_load(warehouse: Path, regal_url: str, segment_url: str) -> subprocess.CompletedProcess:
+def make_load(warehouse: Path, regal_url: str, sources: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
             "make",
             "--no-print-directory",
             "load",
             f"REGAL_VOICE_URL={regal_url}",
-            f"SEGMENT_URL={segment_url}",
+            f"SOURCES={sources}",
             f"WAREHOUSE={warehouse}",
         ],
         cwd=PROJECT,
@@ -36,7 +36,7 @@ def loaded(sample_archive, tmp_path_factory):
     """The sample archive loaded and transformed once by ``make load``, as cron would."""
     root, manifest = sample_archive
     warehouse = tmp_path_factory.mktemp("marts") / "warehouse.duckdb"
-    result = make_load(warehouse, source_url(root, "regal_voice"), source_url(root, "segment"))
+    result = make_load(warehouse, source_url(root, "regal_voice"), brand_sources(root))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     return warehouse, manifest, result
 

@@ -58,7 +58,7 @@ def test_generated_small_files_with_quirks_load_the_same_together(tmp_path, monk
     archive = tmp_path / "archive"
     manifest = generate_archive(archive, days=2, tasks_per_day=40, messages_per_file=5)
     assert manifest["sources"]["regal_voice"]["files"] > 100
-    sources = {name: source_url(archive, name) for name in ("regal_voice", "segment")}
+    sources = {name: source_url(archive, name) for name in manifest["sources"]}
     together, alone, _ = load_both_ways(tmp_path, monkeypatch, sources)
     assert together == alone
     assert len(together) > 20

@@ -16,9 +16,9 @@ def test_loads_from_s3_like_from_disk(sample_archive, warehouse, s3_endpoint, tm
     root, manifest = sample_archive
     upload(s3_endpoint, "brand-archive", root)
     local_prefix = str(root) + "/"
-    url = "s3://brand-archive/" + source_url(root, "segment").removeprefix(local_prefix)
+    url = "s3://brand-archive/" + source_url(root, "web").removeprefix(local_prefix)
     run = warehouse.load(url, "segment")
-    expected = manifest["sources"]["segment"]
+    expected = manifest["sources"]["web"]
     assert run.tally.files_read == expected["files"]
     for table, count in expected["rows_per_table"].items():
         assert warehouse.scalar(f"SELECT count(DISTINCT id) FROM segment.{table}") == count

@@ -23,7 +23,7 @@ LOG_LINE = re.compile(r"\d\d:\d\d:\d\d ")
 
 
 def ingest(url: str, warehouse) -> list[str]:
-    return ["ingest", "--regal-voice-url", url, "--segment-url", url, "--warehouse", str(warehouse)]
+    return ["ingest", "--regal-voice-url", url, "--warehouse", str(warehouse)]
 
 
 def error_line(capsys) -> str:
@@ -37,7 +37,7 @@ def files_loaded(warehouse) -> int:
         return con.sql("SELECT count(*) FROM regal_voice._archive_files").fetchall()[0][0]
 
 
-def s3_url(root, dataset: str = "segment") -> str:
+def s3_url(root, dataset: str = "web") -> str:
     return f"s3://{BUCKET}/" + source_url(root, dataset).removeprefix(str(root) + "/")
 
 
@@ -58,7 +58,7 @@ def test_unreachable_bucket_fails_clearly_and_the_next_run_catches_up(
 
         use_s3(monkeypatch, endpoint)
         assert main(ingest(s3_url(root), warehouse)) == 0
-    assert files_loaded(warehouse) == manifest["sources"]["segment"]["files"]
+    assert files_loaded(warehouse) == manifest["sources"]["web"]["files"]
 
 
 @pytest.mark.slow
@@ -94,7 +94,7 @@ def test_permission_denied_fails_clearly_and_the_next_run_catches_up(
         use_s3(monkeypatch, endpoint)
         upload(endpoint, BUCKET, root)
         assert main(ingest(s3_url(root), warehouse)) == 0
-    assert files_loaded(warehouse) == manifest["sources"]["segment"]["files"]
+    assert files_loaded(warehouse) == manifest["sources"]["web"]["files"]
 
 
 @pytest.mark.slow
@@ -166,4 +166,4 @@ def test_s3_object_deleted_between_listing_and_reading(
         warehouse = tmp_path / "warehouse.duckdb"
         assert main(ingest(s3_url(root), warehouse)) == EXIT_SOURCE_UNREADABLE
         assert victim.removeprefix(prefix) in error_line(capsys)
-    assert files_loaded(warehouse) == manifest["sources"]["segment"]["files"] - 1
+    assert files_loaded(warehouse) == manifest["sources"]["web"]["files"] - 1

@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from pipelines.sample.archive import generate_archive
-from tests.conftest import PROJECT, load_arguments, run_pipelines
+from pipelines.settings import REGAL_VOICE_SOURCE_ID, SAMPLE_BRAND_SOURCES
+from tests.conftest import PROJECT, run_pipelines, source_url
 from tests.test_incremental_models import mart_rows
 
 # Every release this code must upgrade from in place (CHANGELOG.md).
@@ -48,9 +49,42 @@ def release_0_1(tmp_path_factory) -> Path:
         git("worktree", "prune")
 
 
-def run_load(code: Path, archive: Path, warehouse: Path) -> subprocess.CompletedProcess:
-    """``python -m pipelines load`` of the code checked out at ``code``."""
-    return run_pipelines(*load_arguments(archive, warehouse), code=code, timeout=600)
+def release_0_1_arguments(archive: Path, warehouse: Path) -> list[str]:
+    """0.1.0's interface: one Regal Voice source and one brand source (the sample's web)."""
+    return [
+        "load",
+        "--regal-voice-url",
+        source_url(archive, "regal_voice"),
+        "--segment-url",
+        source_url(archive, "web"),
+        "--warehouse",
+        str(warehouse),
+    ]
+
+
+# How a user of 0.1.0 may call this release: as before, or naming more brand sources (the one
+# 0.1.0 loaded keeps its schema, `segment`).
+INTERFACES = {
+    "old": lambda archive: ["--segment-url", source_url(archive, "web")],
+    "new": lambda archive: [
+        f"--source=segment={source_url(archive, 'web')}",
+        f"--source=ios={source_url(archive, 'ios')}",
+        f"--source=server={source_url(archive, 'server')}",
+    ],
+}
+
+
+def run_load(archive: Path, warehouse: Path, interface: str) -> subprocess.CompletedProcess:
+    """``python -m pipelines load`` of this working tree, through ``interface``."""
+    return run_pipelines(
+        "load",
+        "--regal-voice-url",
+        source_url(archive, "regal_voice"),
+        *INTERFACES[interface](archive),
+        "--warehouse",
+        str(warehouse),
+        timeout=600,
+    )
 
 
 def copy_files(source: Path, target: Path, names: list[Path]) -> None:
@@ -63,7 +97,7 @@ def raw_ids(warehouse: Path) -> Counter:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.sql(
             "SELECT schema_name, table_name FROM duckdb_tables() "
-            "WHERE schema_name IN ('regal_voice', 'segment') "
+            "WHERE schema_name IN ('regal_voice', 'segment', 'ios', 'server') "
             "AND table_name NOT LIKE '\\_%' ESCAPE '\\'"
         ).fetchall()
         counts = Counter()
@@ -76,36 +110,54 @@ def raw_ids(warehouse: Path) -> Counter:
         return counts
 
 
-@pytest.mark.slow
-def test_release_0_1_warehouse_upgrades_in_place(release_0_1, tmp_path):
-    original = tmp_path / "original"
+@pytest.fixture(scope="module")
+def built_by_0_1(release_0_1, tmp_path_factory) -> tuple[Path, list[Path], list[Path]]:
+    """An archive, and a warehouse 0.1.0 loaded from part of it: the archive's files and
+    which of them 0.1.0 had (the rest arrive after the upgrade)."""
+    base = tmp_path_factory.mktemp("built_by_0_1")
+    original = base / "original"
     generate_archive(original, days=3, tasks_per_day=50, messages_per_file=300)
     files = sorted(path.relative_to(original) for path in original.rglob("*.gz"))
     days = sorted({path.parent.name for path in files})
     first = [path for path in files if path.parent.name != days[-1]][:-2]
+    live = base / "live"
+    copy_files(original, live, first)
+    run_pipelines(*release_0_1_arguments(live, base / "wh" / "warehouse.duckdb"), code=release_0_1)
+    return base, files, first
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("interface", list(INTERFACES))
+def test_release_0_1_warehouse_upgrades_in_place(built_by_0_1, interface, tmp_path):
+    base, files, first = built_by_0_1
+    shutil.copytree(base, tmp_path, dirs_exist_ok=True)
+    original, live = tmp_path / "original", tmp_path / "live"
+    warehouse = tmp_path / "wh" / "warehouse.duckdb"
     # The rest: the last day, plus two files of older days that arrived late.
     rest = [path for path in files if path not in first]
-
-    live = tmp_path / "live"
-    copy_files(original, live, first)
-    warehouse = tmp_path / "upgraded" / "warehouse.duckdb"
-    run_load(release_0_1, live, warehouse)
-
     copy_files(original, live, rest)
-    upgrade = run_load(PROJECT, live, warehouse)
+    loaded_by_0_1 = {REGAL_VOICE_SOURCE_ID, SAMPLE_BRAND_SOURCES["web"]}
+    read_now = [
+        path
+        for path in files
+        if (path.parts[1] in loaded_by_0_1 and path in rest)
+        or (path.parts[1] not in loaded_by_0_1 and interface == "new")
+    ]
+
+    upgrade = run_load(live, warehouse, interface)
     read = sum(
         int(line.split(": ")[1].split()[0])
         for line in upgrade.stdout.splitlines()
         if " new files read " in line
     )
-    assert read == len(rest), upgrade.stdout[-3000:]
+    assert read == len(read_now), upgrade.stdout[-3000:]
     assert "models: full build" in upgrade.stderr
 
-    again = run_load(PROJECT, live, warehouse)
+    again = run_load(live, warehouse, interface)
     assert "models: skip build" in again.stderr
 
     scratch = tmp_path / "scratch" / "warehouse.duckdb"
-    run_load(PROJECT, live, scratch)
+    run_load(live, scratch, interface)
     assert raw_ids(warehouse) == raw_ids(scratch)
     expected, actual = mart_rows(scratch), mart_rows(warehouse)
     assert set(actual) == set(expected)

@@ -31,8 +31,9 @@
 {%- endmacro %}
 
 
+{#- Every raw schema: Regal Voice's and every brand source's. -#}
 {% macro raw_schemas() -%}
-    {{ return([var('regal_voice_schema'), var('segment_schema')]) }}
+    {{ return([var('regal_voice_schema')] + brand_schemas()) }}
 {%- endmacro %}
 
 

@@ -10,6 +10,7 @@
         'campaign_friendly_id': 'varchar',
         'campaign_name': 'varchar',
         'contact_phone': 'varchar',
+        'phone': 'varchar',
     } -%}
     {%- do columns.update(kwargs) -%}
     {{ return(columns) }}
@@ -35,7 +36,14 @@
         campaign_id,
         campaign_friendly_id,
         campaign_name,
-        {{ phone_e164('contact_phone') }} as contact_phone
+        {{ contact_phone() }} as contact_phone
+{%- endmacro %}
+
+
+{#- The contact's number, E.164: Regal names it `contact_phone` in task events and `phone` in
+    contact events, and either may come in the other's payload. -#}
+{% macro contact_phone(first='contact_phone', second='phone') -%}
+    {{ phone_e164('coalesce(' ~ first ~ ', ' ~ second ~ ')') }}
 {%- endmacro %}
 
 
@@ -96,6 +104,7 @@ select * from renamed
 with source as (
     {{ typed_source('regal_voice', table_name, {
         'phone': 'varchar',
+        'contact_phone': 'varchar',
         'channel': 'varchar',
         'source': 'varchar',
         'ip': 'varchar',
@@ -107,7 +116,7 @@ with source as (
 renamed as (
     select
         {{ staged_envelope() }},
-        {{ phone_e164('phone') }} as phone,
+        {{ contact_phone('phone', 'contact_phone') }} as phone,
         lower(channel) as channel,
         {{ is_subscribed }} as is_subscribed,
         {{ epoch_to_timestamp('_timestamp') }} as effective_at,

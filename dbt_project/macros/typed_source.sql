@@ -12,7 +12,12 @@
     on `uuid_ts` from reaching the scan, and every incremental build would read all history.
 -#}
 {% macro typed_source(source_name, table_name, columns) -%}
-    {%- set relation = source(source_name, table_name) -%}
+    {{ typed_relation(source(source_name, table_name), columns) }}
+{%- endmacro %}
+
+
+{#- `typed_source` of one raw table: `relation`, a source or a relation in any schema. -#}
+{% macro typed_relation(relation, columns) -%}
     {%- set typed = segment_envelope_columns() -%}
     {%- do typed.update(columns) -%}
     {%- set found = namespace(exists=true, names=[]) -%}
@@ -41,6 +46,58 @@
     -- {{ relation }} does not exist yet: no such event has been loaded.
     where false
     {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    `typed_source` of one table of every brand source, unioned, with the schema it came from
+    in `source`. Why: a brand has several Segment sources (web, iOS, backend), each in its own
+    schema as Segment's warehouses keep them, and identity and consent need all of them. The
+    schemas are found at run time (`brand_schemas()`), so a source added later is read
+    without editing SQL; a source that lacks the table adds no rows.
+
+    The declared `segment` source stands for all of them: it draws the lineage in the docs,
+    and unit tests give it as their fixture.
+-#}
+{% macro typed_brand_source(table_name, columns) -%}
+    {%- set declared = source('segment', table_name) -%}
+    {%- if model.resource_type == 'unit_test' or not execute -%}
+        {%- set schemas = [var('segment_schema')] -%}
+    {%- else -%}
+        {%- set schemas = brand_schemas() -%}
+    {%- endif -%}
+    {%- if schemas | length == 0 %}
+    select cast(null as varchar) as source, typed.*
+    from ({{ typed_relation(api.Relation.create(database=declared.database, schema=var('segment_schema'), identifier=table_name), columns) }}) as typed
+    where false
+    {%- endif %}
+    {%- for schema in schemas %}
+        {%- if model.resource_type == 'unit_test' or not execute -%}
+            {%- set relation = declared -%}
+        {%- else -%}
+            {%- set relation = api.Relation.create(database=declared.database, schema=schema, identifier=table_name) -%}
+        {%- endif %}
+    select '{{ schema }}' as source, typed.*
+    from ({{ typed_relation(relation, columns) }}) as typed
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- The schemas of the brand's Segment sources: the `brand_schemas` var when set (a warehouse
+    Segment loads, where no loader registers anything), else every brand source the loader
+    registered in `ops.sources`, else the `segment_schema` var. -#}
+{% macro brand_schemas() -%}
+    {%- set configured = var('brand_schemas', []) -%}
+    {%- if configured | length > 0 -%}
+        {{ return(configured) }}
+    {%- endif -%}
+    {%- set registry = adapter.get_relation(database=target.database, schema='ops', identifier='sources') -%}
+    {%- if registry is none -%}
+        {{ return([var('segment_schema')]) }}
+    {%- endif -%}
+    {%- set rows = run_query("select name from " ~ registry ~ " where kind = 'brand' order by name").rows -%}
+    {{ return(rows | map(attribute=0) | list) }}
 {%- endmacro %}
 
 

@@ -1,4 +1,5 @@
-"""Write a deterministic Segment S3 archive (both sources) and a manifest of what is in it."""
+"""Write a deterministic Segment S3 archive and a manifest of what is in it: Regal Voice's
+source and the sample brand's three (web, iOS, backend)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from pipelines.naming import event_table_name
 from pipelines.sample.lifecycle import ConsentRecord, Simulator
-from pipelines.settings import BRAND_SOURCE_ID, REGAL_VOICE_SOURCE_ID, TABLE_OF_TYPE
+from pipelines.settings import SAMPLE_SOURCE_IDS, TABLE_OF_TYPE
 
 DAY_MS = 86_400_000
 FIRST_DAY = datetime(2026, 10, 5, tzinfo=UTC)
@@ -176,6 +177,29 @@ def simulate_day(
     return regal_messages, brand_messages
 
 
+def brand_source_of(message: dict, rng: random.Random) -> str:
+    """Which of the sample brand's sources sends a message, as a real brand's are split: the
+    website (pages, groups, aliases, half the identifies), the iOS app (screens, the other
+    identifies) and the backend (the loan events; it never identifies anyone)."""
+    kind = message["type"]
+    if kind == "identify":
+        return rng.choice(["web", "ios"])
+    if kind == "screen":
+        return "ios"
+    if kind == "track":
+        return "server"
+    return "web"
+
+
+def split_brand_sources(messages: list[dict], seed: int) -> dict[str, list[dict]]:
+    # A generator of its own: the split leaves every other random draw as it was.
+    rng = random.Random(seed * 31 + 1)
+    by_source: dict[str, list[dict]] = {"web": [], "ios": [], "server": []}
+    for message in messages:
+        by_source[brand_source_of(message, rng)].append(message)
+    return by_source
+
+
 def generate_archive(
     root: Path,
     days: int = 3,
@@ -186,7 +210,8 @@ def generate_archive(
     seed: int = 7,
     with_quirks: bool = True,
 ) -> dict:
-    """Write both sources' archives under ``root/segment-logs`` and return (and save) the manifest.
+    """Write every source's archive under ``root/segment-logs`` and return (and save) the
+    manifest.
 
     The same arguments always produce byte-identical files, so tests and benchmarks can
     compare runs.
@@ -205,20 +230,19 @@ def generate_archive(
     logs = root / "segment-logs"
     logs.mkdir(exist_ok=True)
     (logs / "dummy-object.txt").write_text("Segment set-up check\n")
+    by_source = {"regal_voice": regal_messages, **split_brand_sources(brand_messages, seed)}
     sources = {
-        "regal_voice": write_source(
-            root, REGAL_VOICE_SOURCE_ID, regal_messages, rng, messages_per_file, with_quirks
-        ),
-        "segment": write_source(
-            root, BRAND_SOURCE_ID, brand_messages, rng, messages_per_file, with_quirks
-        ),
+        name: write_source(
+            root, SAMPLE_SOURCE_IDS[name], messages, rng, messages_per_file, with_quirks
+        )
+        for name, messages in by_source.items()
     }
     manifest = {
         "seed": seed,
         "days": days,
         "sources": {name: asdict(source) for name, source in sources.items()},
         "regal_voice_truth": asdict(regal.truth),
-        "segment_truth": asdict(brand.truth),
+        "brand_truth": asdict(brand.truth),
         "consent_truth": consent_truth(regal.consent_records + brand.consent_records),
     }
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))

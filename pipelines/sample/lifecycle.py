@@ -58,6 +58,17 @@ def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def epoch_in_some_form(rng: random.Random, moment: datetime) -> int | str:
+    """Epoch time as Regal sends it: seconds as a number, now and then as text or as
+    milliseconds."""
+    draw = rng.random()
+    if draw < 0.15:
+        return str(epoch(moment))
+    if draw < 0.25:
+        return epoch(moment) * 1000
+    return epoch(moment)
+
+
 def phone_in_some_format(rng: random.Random, digits: str) -> str:
     """The same E.164 number written the ways CRMs and agents write it."""
     area, exchange, line = digits[:3], digits[3:6], digits[6:]
@@ -163,11 +174,17 @@ class Simulator:
             "campaign_name": campaign_name,
             "contact_phone": phone_in_some_format(rng, digits),
         }
+        if rng.random() < 0.15:  # some payloads name the contact's number `phone`
+            common["phone"] = common.pop("contact_phone")
         messages = []
         if rng.random() < 0.03:
             self.truth.tasks_without_created_event += 1  # Regal's webhooks are not retried
         else:
-            created_props = {**common, "created_at": str(epoch(created)), "direction": direction}
+            created_props = {
+                **common,
+                "created_at": str(epoch(created)) if rng.random() < 0.7 else epoch(created),
+                "direction": direction,
+            }
             messages.append(self.track("task.created", created, user_id, created_props))
 
         outcome = rng.choices(["completed", "canceled", "open"], weights=[80, 15, 5])[0]
@@ -180,10 +197,12 @@ class Simulator:
         for _ in range(reservations):
             at += timedelta(seconds=rng.randint(3, 90))
             agent = rng.choice(self.agents)
+            # Regal spells the agent's name property both ways.
+            full_name = "reserved_agent_" + ("full_name" if rng.random() < 0.7 else "fullname")
             reservation = {
                 **common,
                 "reserved_agent_email": agent,
-                "reserved_agent_full_name": agent.split("@")[0].title(),
+                full_name: agent.split("@")[0].title(),
             }
             messages.append(self.track("task.reservation.created", at, user_id, reservation))
         if outcome == "canceled":
@@ -200,7 +219,10 @@ class Simulator:
         if outcome == "open":
             return messages
         at += timedelta(seconds=rng.randint(2, 40))
-        accepted = {**common, "agent_email": agent}
+        # The accepting agent as `agent_email`, as the catalog's `reserved_agent_email`, or
+        # not at all (then only the completing call or SMS names the agent).
+        named_by = rng.choices(["agent_email", "reserved_agent_email", None], weights=[75, 20, 5])
+        accepted = {**common, **({named_by[0]: agent} if named_by[0] else {})}
         messages.append(self.track("task.reservation.accepted", at, user_id, accepted))
         if channel == "voice":
             messages.extend(self.call(at, agent, user_id, common, direction))
@@ -238,9 +260,9 @@ class Simulator:
             "notes": "Discussed refinance options" if answered else "",
             "objections": rng.sample(["price", "timing", "trust"], k=rng.randint(0, 2)),
             "conversation_happened": answered,
-            "started_at": epoch(started),
-            "ended_at": epoch(ended),
-            "completed_at": epoch(completed),
+            "started_at": epoch_in_some_form(rng, started),
+            "ended_at": epoch_in_some_form(rng, ended),
+            "completed_at": epoch_in_some_form(rng, completed),
             "regal_voice_phone": "+14155550100",
             "regal_voice_phone_internal_name": "Main line",
             **durations,
@@ -282,7 +304,7 @@ class Simulator:
                 "sms_conversation_id": task_id,
                 "agent_email": agent,
                 "from_number": "+14155550100",
-                "to_number": common["contact_phone"],
+                "to_number": common.get("contact_phone") or common["phone"],
                 "content": text,
                 "campaign_id": common["campaign_id"],
             }

@@ -33,6 +33,9 @@ accepted as (
     from {{ ref('fct_tasks') }}
     where
         accepted_agent_email is not null
+        -- a task whose accepted event never arrived has an agent (from its completion) but
+        -- no moment of acceptance: it counts on no day
+        and accepted_at is not null
         and {{ touched_only(reporting_date('accepted_at'), 'int_changed_days', 'activity_date') }}
     group by 1, 2
 ),

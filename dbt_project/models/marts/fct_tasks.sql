@@ -50,8 +50,17 @@ lifecycle as (
         min(occurred_at) filter (where event_name = 'task.reservation.created') as first_reserved_at,
         count(*) filter (where event_name = 'task.reservation.created') as reservation_count,
         min(occurred_at) filter (where event_name = 'task.reservation.accepted') as accepted_at,
-        arg_min(agent_email, occurred_at) filter (
-            where event_name = 'task.reservation.accepted'
+        -- The accepted event names the agent (`agent_email` or `reserved_agent_email`, settled
+        -- in int_task_events); when it names nobody or never arrived, the completing call or
+        -- SMS conversation does.
+        coalesce(
+            arg_min(agent_email, occurred_at) filter (
+                where event_name = 'task.reservation.accepted' and agent_email is not null
+            ),
+            arg_min(agent_email, occurred_at) filter (
+                where event_name in ('call.completed', 'sms.conversation.completed')
+                and agent_email is not null
+            )
         ) as accepted_agent_email,
         min(occurred_at) filter (
             where event_name in ('call.completed', 'sms.conversation.completed')

@@ -1,5 +1,5 @@
-with source as (
-    {{ typed_source('segment', 'identifies', {
+with identifies as (
+    {{ typed_brand_source('identifies', {
         'phone': 'varchar',
         'email': 'varchar',
         'first_name': 'varchar',
@@ -11,13 +11,14 @@ with source as (
 renamed as (
     select
         {{ staged_envelope() }},
+        source,
         anonymous_id,
         {{ phone_e164('phone') }} as phone,
         lower(trim(email)) as email,
         first_name,
         last_name,
         opt_in as opt_in_json
-    from source
+    from identifies
 )
 
 select * from renamed

@@ -1,0 +1,142 @@
+"""``ops.sources``: the Segment sources this warehouse loads, one row per raw schema.
+
+The loader writes it; the dbt models read it to find every brand schema (no SQL names
+them), and the run log, the freshness check and the analysts' copy read it to know the raw
+schemas. It also keeps a warehouse from mixing data: the bundled sample never lands beside
+a real source, nor a real source beside the sample.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import duckdb
+
+from pipelines.errors import SourceConfigError
+from pipelines.settings import FILES_TABLE, REGAL_VOICE_DATASET, SEGMENT_DATASET
+from pipelines.sources import BRAND, REGAL_VOICE, Source, same_location
+
+log = logging.getLogger("pipelines.load")
+
+REGISTRY = "ops.sources"
+
+CREATE = f"""
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE TABLE IF NOT EXISTS {REGISTRY} (
+    name VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    url VARCHAR,
+    is_sample BOOLEAN,
+    registered_at TIMESTAMPTZ NOT NULL,
+    last_loaded_at TIMESTAMPTZ
+);
+"""
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A source as the warehouse remembers it; ``url`` is None for a schema an earlier
+    release loaded (it did not record where from)."""
+
+    name: str
+    kind: str
+    url: str | None
+    is_sample: bool | None
+
+
+def _registry_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'ops' AND table_name = 'sources'"
+    ).fetchone()
+    return bool(found[0])
+
+
+def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the registry, adopting the raw schemas an earlier release loaded."""
+    if _registry_exists(con):
+        return
+    con.execute(CREATE)
+    loaded = con.execute(
+        "SELECT schema_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND table_name = ? ORDER BY schema_name",
+        [FILES_TABLE],
+    ).fetchall()
+    for (schema,) in loaded:
+        kind = REGAL_VOICE if schema == REGAL_VOICE_DATASET else BRAND
+        con.execute(
+            f"INSERT INTO {REGISTRY} (name, kind, registered_at) VALUES (?, ?, now())",
+            [schema, kind],
+        )
+        log.info("%s: raw schema of an earlier release registered as a %s source", schema, kind)
+
+
+def registered_sources(con: duckdb.DuckDBPyConnection) -> list[Registered]:
+    """Every registered source (none before the first load of this release)."""
+    if not _registry_exists(con):
+        return []
+    rows = con.execute(
+        f"SELECT name, kind, url, is_sample FROM {REGISTRY} ORDER BY kind = 'brand', name"
+    ).fetchall()
+    return [Registered(*row) for row in rows]
+
+
+def raw_schemas(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The raw schemas: every registered source's, or the two an earlier release wrote."""
+    names = [source.name for source in registered_sources(con)]
+    return names or [REGAL_VOICE_DATASET, SEGMENT_DATASET]
+
+
+def check_sources_fit(
+    con: duckdb.DuckDBPyConnection, sources: list[Source], is_sample: bool
+) -> None:
+    """Refuse a run that would put the sample beside real data, or real data in a schema
+    that holds the sample; say so when a source now reads from another place."""
+    known = {source.name: source for source in registered_sources(con)}
+    if is_sample:
+        real = [s for s in known.values() if s.url is not None and not s.is_sample]
+        if real:
+            named = ", ".join(f"{s.name} ({s.url})" for s in real)
+            raise SourceConfigError(
+                f"no source was given, and this warehouse loads real sources: {named}. Name "
+                'them (REGAL_VOICE_URL=… SOURCES="web=…", or .dlt/config.toml); the bundled '
+                "sample loads only into a warehouse of its own"
+            )
+        return
+    for source in sources:
+        before = known.get(source.name)
+        if before is None:
+            continue
+        if before.kind != source.kind:
+            raise SourceConfigError(
+                f"schema {source.name!r} holds a {before.kind} source; a {source.kind} source "
+                "cannot load into it: pick another name"
+            )
+        if before.is_sample and not source.is_sample:
+            raise SourceConfigError(
+                f"schema {source.name!r} of this warehouse holds the bundled sample: load "
+                f"{source.url} into a warehouse of its own (WAREHOUSE=…), or delete this one "
+                "first"
+            )
+        if before.url is not None and not same_location(before.url, source.url):
+            log.warning(
+                "%s: was loaded from %s, now from %s (files already read are not read again)",
+                source.name,
+                before.url,
+                source.url,
+            )
+
+
+def record_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Register ``source`` (or update its URL) once its run has loaded."""
+    con.execute(
+        f"""
+        INSERT INTO {REGISTRY} (name, kind, url, is_sample, registered_at, last_loaded_at)
+        VALUES (?, ?, ?, ?, now(), now())
+        ON CONFLICT (name) DO UPDATE SET
+            url = excluded.url, is_sample = excluded.is_sample,
+            last_loaded_at = excluded.last_loaded_at
+        """,
+        [source.name, source.kind, source.url, source.is_sample],
+    )
