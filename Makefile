@@ -24,10 +24,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-$(SAMPLE)/manifest.json: | $(STAMP)
+# Written again, whole, when the generator changed (a new release's sample has other sources).
+$(SAMPLE)/manifest.json: pipelines/sample/archive.py pipelines/sample/lifecycle.py pipelines/settings.py | $(STAMP)
+	rm -rf $(SAMPLE)
 	$(BIN)/python -m pipelines sample --output $(SAMPLE)
 
 sample: $(STAMP)
+	rm -rf $(SAMPLE)
 	$(BIN)/python -m pipelines sample --output $(SAMPLE)
 
 # Loads the archives (the bundled sample by default), then builds the dbt models.

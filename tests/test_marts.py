@@ -171,7 +171,7 @@ def test_marts_build_on_a_sparse_archive_with_drifting_types(tmp_path):
     write_archive_file(brand, "1791158400000/c.gz", [identify])
 
     warehouse = tmp_path / "warehouse.duckdb"
-    result = make_load(warehouse, str(regal), str(brand))
+    result = make_load(warehouse, str(regal), f"segment={brand}")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         calls = con.sql(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import shutil
 import subprocess
 import sys
 
@@ -25,7 +26,7 @@ def clean_files(tmp_path, count: int = 400):
 def test_a_log_gets_no_line_per_clean_file(tmp_path):
     source = clean_files(tmp_path)
     command = [sys.executable, "-m", "pipelines", "ingest", "--regal-voice-url", str(source)]
-    command += ["--segment-url", str(source), "--warehouse", str(tmp_path / "warehouse.duckdb")]
+    command += ["--warehouse", str(tmp_path / "warehouse.duckdb")]
     done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     output = done.stdout + done.stderr
@@ -36,9 +37,11 @@ def test_a_log_gets_no_line_per_clean_file(tmp_path):
 @pytest.mark.slow
 def test_a_terminal_sees_a_live_progress_line(tmp_path):
     source = clean_files(tmp_path)
+    brand = tmp_path / "brand"
+    shutil.copytree(source, brand)  # a second source: a line of its own
     leader, follower = pty.openpty()
     command = [sys.executable, "-m", "pipelines", "ingest", "--regal-voice-url", str(source)]
-    command += ["--segment-url", str(source), "--warehouse", str(tmp_path / "warehouse.duckdb")]
+    command += [f"--source=web={brand}", "--warehouse", str(tmp_path / "warehouse.duckdb")]
     process = subprocess.Popen(
         command, cwd=PROJECT, stdout=follower, stderr=follower, env={**os.environ, "DEBUG": ""}
     )

@@ -162,15 +162,14 @@ def test_each_run_is_recorded_with_its_outcome(tmp_path, source):
             f"json_extract(rows_per_table, '$.\"regal_voice.call_completed\"')::INT "
             f"FROM {RUN_LOG} ORDER BY started_at"
         ).fetchall()
-    # Both sources read the same folder in this test: 2 files, 10 messages.
-    assert runs[0] == ("succeeded", 2, 10, None, True, 5)
+    assert runs[0] == ("succeeded", 1, 5, None, True, 5)
     status, files, _, error, ended, _ = runs[1]
     assert (status, files, ended) == ("failed", 0, True)
     assert "no files found under" in error and "no-such-folder" in error
-    # A run that fails on the second source still records what the first one loaded.
+    # A run that fails on a brand source still records what Regal Voice's loaded.
     write_archive_file(source, "1759708800000/b.gz", [message("late")])
     command = ingest_command(warehouse, source)
-    command[command.index("--segment-url") + 1] = str(tmp_path / "no-such-folder")
+    command += ["--source", f"ios={tmp_path / 'no-such-folder'}"]
     assert subprocess.run(command, cwd=PROJECT, capture_output=True).returncode == EXIT_SOURCE_EMPTY
     with duckdb.connect(str(warehouse), read_only=True) as con:
         last = con.sql(

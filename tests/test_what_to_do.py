@@ -31,7 +31,7 @@ README = PROJECT / "README.md"
 
 
 def ingest(url: str, warehouse: Path) -> list[str]:
-    return ["ingest", "--regal-voice-url", url, "--segment-url", url, "--warehouse", str(warehouse)]
+    return ["ingest", "--regal-voice-url", url, "--warehouse", str(warehouse)]
 
 
 def error_line(capsys) -> str:
@@ -88,8 +88,6 @@ def test_a_file_that_is_not_gzip_gets_its_own_reason_and_a_warning(tmp_path, sou
     warning = [line for line in output.out.splitlines() if line.startswith("warning: ")]
     assert warning == [
         "warning: regal_voice: 1 file(s) are not Segment archive files and were quarantined "
-        "whole: 1759622400000/x.gz (not_gzip) — remove them from the archive folder",
-        "warning: segment: 1 file(s) are not Segment archive files and were quarantined "
         "whole: 1759622400000/x.gz (not_gzip) — remove them from the archive folder",
     ]
     with duckdb.connect(str(warehouse), read_only=True) as con:

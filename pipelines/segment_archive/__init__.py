@@ -28,8 +28,13 @@ FILES_PER_PAGE = 10_000
 
 # Quarantine and file-record tables are keyed differently from the message tables.
 OWN_KEYS = {REJECTED_TABLE: ["file_name", "line_number"], FILES_TABLE: ["file_name"]}
-# Staged rows are unique per run (see pipelines.archive.dedup): dlt's merge need not dedup.
-MERGE_UNIQUE = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
+# The first copy of a message Segment delivered is the one kept, whichever run it came in:
+# within a run the reader drops later copies (pipelines.archive.dedup), and across runs the
+# merge inserts only ids the table lacks. The copies hold the same message, but a file's own
+# types decide whether a drifting value lands in its column or a variant: replacing the row
+# with a later copy would make the warehouse depend on how files were grouped into runs.
+# Staged rows are unique per run: dlt's merge need not dedup.
+MERGE_UNIQUE = {"disposition": "merge", "strategy": "insert-only", "deduplicated": True}
 
 
 @dataclass

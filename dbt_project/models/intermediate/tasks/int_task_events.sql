@@ -1,8 +1,9 @@
 -- Every task-scoped event, one row per message, in one shape: the raw material of the task
 -- lifecycle. `lifecycle_rank` orders events that share a timestamp in the order TaskRouter
 -- emits them. Columns an event lacks are filled with null by `union all by name`.
--- Incremental: each build adds the messages loaded since the last one (a message loaded again
--- replaces its row), so the marts can find the tasks that changed without reading history.
+-- Incremental: each build adds the messages loaded since the last one (the loader keeps the
+-- first copy of a message; a row recomputed for the same id replaces its row), so the marts
+-- can find the tasks that changed without reading history.
 {{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
 
 with task_created as (
