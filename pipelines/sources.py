@@ -68,7 +68,8 @@ class Source:
 
     @property
     def is_sample(self) -> bool:
-        return same_location(self.url, str(SAMPLE_ROOT)) or _inside(self.url, SAMPLE_ROOT)
+        """Whether it reads the bundled sample (which never shares a warehouse with real data)."""
+        return _inside(self.url, SAMPLE_ROOT)
 
 
 def _local_path(url: str) -> Path | None:

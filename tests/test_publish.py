@@ -173,11 +173,10 @@ def test_an_analyst_holding_the_copy_keeps_a_consistent_view(loaded):
         assert fresh.sql("SELECT count(*) FROM regal_voice.call_completed").fetchall() == [(13,)]
 
 
-def test_a_row_replaced_in_place_is_republished(loaded):
+def test_a_message_delivered_again_keeps_its_first_copy(loaded):
     source, warehouse = loaded
     publish_now(warehouse)
-    # The same message id again, with another value: the merge replaces the row, day 2 keeps
-    # its row count, and only the newer uuid_ts tells the publish.
+    # The same message id again, in a later run: the first copy Segment delivered stays.
     write_archive_file(source, f"{DAY_2}/again.gz", [track("b0", DAY_2, disposition="Sale")])
     load_source("regal_voice", str(source), warehouse)
     publish_now(warehouse)
@@ -185,5 +184,34 @@ def test_a_row_replaced_in_place_is_republished(loaded):
         rows = con.sql(
             "SELECT count(*), max(disposition) FROM regal_voice.call_completed WHERE id = 'b0'"
         ).fetchall()
-    assert rows == [(1, "Sale")]
+    assert rows == [(1, None)]
+    assert in_copy(warehouse) == in_warehouse(warehouse)
+
+
+def identify(message_id: str, plan: str, sent: str) -> dict:
+    return {
+        "messageId": message_id,
+        "type": "identify",
+        "userId": "u1",
+        "timestamp": sent,
+        "receivedAt": sent,
+        "traits": {"plan": plan},
+    }
+
+
+def test_a_row_replaced_in_place_is_republished(loaded):
+    source, warehouse = loaded
+    write_archive_file(source, f"{DAY_2}/who.gz", [identify("i1", "basic", "2025-10-06T10:00:00Z")])
+    load_source("regal_voice", str(source), warehouse)
+    publish_now(warehouse)
+    # A newer identify: the user's row in `users` is replaced in place (same row count), and
+    # only its newer uuid_ts tells the publish.
+    write_archive_file(
+        source, f"{DAY_2}/who-again.gz", [identify("i2", "pro", "2025-10-06T11:00:00Z")]
+    )
+    load_source("regal_voice", str(source), warehouse)
+    publish_now(warehouse)
+    with duckdb.connect(str(published_path(warehouse)), read_only=True) as con:
+        rows = con.sql("SELECT count(*), max(plan) FROM regal_voice.users").fetchall()
+    assert rows == [(1, "pro")]
     assert in_copy(warehouse) == in_warehouse(warehouse)
