@@ -2,13 +2,14 @@
     1e11 can only be milliseconds. ISO-8601 text is accepted too, so a payload change upstream
     degrades to a parsed value, not a null. -#}
 {% macro epoch_to_timestamp(expression) -%}
+    {%- set number = try_to(expression, 'double') %}
     coalesce(
         case
-            when try_cast({{ expression }} as double) > 1e11
-                then to_timestamp(try_cast({{ expression }} as double) / 1000)
-            else to_timestamp(try_cast({{ expression }} as double))
+            when {{ number }} > 1e11
+                then to_timestamp({{ number }} / 1000)
+            else to_timestamp({{ number }})
         end,
-        try_cast(cast({{ expression }} as varchar) as timestamptz)
+        {{ try_to('cast(' ~ expression ~ ' as varchar)', 'timestamptz') }}
     )
 {%- endmacro %}
 
@@ -16,13 +17,13 @@
 {#- Whole seconds from one timestamp to another, by epoch arithmetic (never by counting
     minute or second boundaries, which is what date_diff does). -#}
 {% macro seconds_between(started, ended) -%}
-    cast(round(epoch({{ ended }}) - epoch({{ started }})) as bigint)
+    cast(round({{ epoch_seconds(ended) }} - {{ epoch_seconds(started) }}) as bigint)
 {%- endmacro %}
 
 
 {#- A duration Regal reported, as integer seconds whether it arrived as a number or as text. -#}
 {% macro reported_seconds(expression) -%}
-    cast(round(try_cast({{ expression }} as double)) as bigint)
+    cast(round({{ try_to(expression, 'double') }}) as bigint)
 {%- endmacro %}
 
 

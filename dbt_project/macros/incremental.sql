@@ -165,8 +165,18 @@
 
 {#- Hooks run in a transaction dbt rolls back: the record must be committed to stay. -#}
 {% macro run_and_commit(sql) -%}
+    {{ return(adapter.dispatch('run_and_commit', 'regal_voice_warehouse')(sql)) }}
+{%- endmacro %}
+
+{% macro default__run_and_commit(sql) -%}
     {%- do run_query(sql) -%}
     {%- do adapter.commit() -%}
+{%- endmacro %}
+
+{#- psycopg2 opens the transaction itself, unknown to dbt (run_query does not begin one), so
+    dbt's commit finds none to commit: the hook commits in SQL. -#}
+{% macro postgres__run_and_commit(sql) -%}
+    {%- do run_query(sql ~ ';\ncommit') -%}
 {%- endmacro %}
 
 

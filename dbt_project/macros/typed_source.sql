@@ -117,11 +117,11 @@
     {%- if present | length == 0 -%}
         cast(null as {{ data_type }})
     {%- elif present | length == 1 -%}
-        try_cast({{ adapter.quote(present[0]) }} as {{ data_type }})
+        {{ try_to(adapter.quote(present[0]), data_type) }}
     {%- else -%}
         coalesce(
         {%- for column in present -%}
-            try_cast({{ adapter.quote(column) }} as {{ data_type }}){{ ", " if not loop.last }}
+            {{ try_to(adapter.quote(column), data_type) }}{{ ", " if not loop.last }}
         {%- endfor -%}
         )
     {%- endif -%}

@@ -15,7 +15,7 @@ days as (
         unnest(generate_series(
             {{ reporting_date('started_at') }},
             {{ reporting_date('ended_at') }},
-            interval 1 day
+            interval '1 day'
         )) as day_start
     from periods
 ),
@@ -31,7 +31,7 @@ clipped as (
             as clipped_start,
         least(
             ended_at,
-            timezone('{{ var("reporting_timezone") }}', cast(day_start as timestamp) + interval 1 day)
+            timezone('{{ var("reporting_timezone") }}', cast(day_start as timestamp) + interval '1 day')
         ) as clipped_end
     from days
 )

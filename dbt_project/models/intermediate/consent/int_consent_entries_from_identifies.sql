@@ -46,7 +46,7 @@ parsed as (
         received_at,
         loaded_at,
         lower(json_extract_string(entry, '$.channel')) as channel,
-        try_cast(json_extract_string(entry, '$.subscribed') as boolean) as is_subscribed,
+        {{ try_to("json_extract_string(entry, '$.subscribed')", 'boolean') }} as is_subscribed,
         {{ epoch_to_timestamp("json_extract_string(entry, '$.timestamp')") }} as effective_at,
         json_extract_string(entry, '$.source') as consent_source,
         json_extract_string(entry, '$.ip') as ip,
