@@ -58,3 +58,162 @@
 {% macro postgres__epoch_seconds(expression) -%}
     extract(epoch from {{ expression }})
 {%- endmacro %}
+
+
+{#- The `value` of the row with the smallest `order_by` (DuckDB's arg_min), among rows where
+    `condition` holds; rows whose value or order is null never count (as in DuckDB). -#}
+{% macro first_by(value, order_by, condition=none) -%}
+    {{ return(adapter.dispatch('first_by', 'regal_voice_warehouse')(value, order_by, condition, 'min')) }}
+{%- endmacro %}
+
+{#- The `value` of the row with the largest `order_by` (DuckDB's arg_max). -#}
+{% macro last_by(value, order_by, condition=none) -%}
+    {{ return(adapter.dispatch('first_by', 'regal_voice_warehouse')(value, order_by, condition, 'max')) }}
+{%- endmacro %}
+
+{% macro default__first_by(value, order_by, condition, which) -%}
+    arg_{{ which }}({{ value }}, {{ order_by }})
+    {%- if condition is not none %} filter (where {{ condition }}){% endif %}
+{%- endmacro %}
+
+{% macro postgres__first_by(value, order_by, condition, which) -%}
+    (array_agg({{ value }} order by {{ order_by }}{{ ' desc' if which == 'max' }}) filter (
+        where {{ value }} is not null and {{ order_by }} is not null
+        {%- if condition is not none %} and ({{ condition }}){% endif %}
+    ))[1]
+{%- endmacro %}
+
+
+{#- One row per day from `first_day` to `last_day` (dates), as a set-returning select item. -#}
+{% macro each_day(first_day, last_day) -%}
+    {{ return(adapter.dispatch('each_day', 'regal_voice_warehouse')(first_day, last_day)) }}
+{%- endmacro %}
+
+{% macro default__each_day(first_day, last_day) -%}
+    unnest(generate_series(
+            {{ first_day }},
+            {{ last_day }},
+            interval '1 day'
+        ))
+{%- endmacro %}
+
+{% macro postgres__each_day(first_day, last_day) -%}
+    generate_series(
+            cast({{ first_day }} as timestamp),
+            cast({{ last_day }} as timestamp),
+            interval '1 day'
+        )
+{%- endmacro %}
+
+
+{#- The first row of each `partition_by` group of `relation` in `order_by` order, every column
+    (plus the select items in `also`), among rows where `condition` holds. -#}
+{% macro first_row_per(relation, partition_by, order_by, condition=none, also=none) -%}
+    {{ return(adapter.dispatch('first_row_per', 'regal_voice_warehouse')(relation, partition_by, order_by, condition, also)) }}
+{%- endmacro %}
+
+{% macro default__first_row_per(relation, partition_by, order_by, condition, also) -%}
+    select *{{ ', ' ~ also if also }}
+    from {{ relation }}
+    {%- if condition %}
+    where {{ condition }}
+    {%- endif %}
+    qualify row_number() over (
+            partition by {{ partition_by }} order by {{ order_by }}
+        ) = 1
+{%- endmacro %}
+
+{% macro postgres__first_row_per(relation, partition_by, order_by, condition, also) -%}
+    select distinct on ({{ partition_by }}) *{{ ', ' ~ also if also }}
+    from {{ relation }}
+    {%- if condition %}
+    where {{ condition }}
+    {%- endif %}
+    order by {{ partition_by }}, {{ order_by }}
+{%- endmacro %}
+
+
+{#- Milliseconds since 1970-01-01 UTC of a timestamp, as a whole number (DuckDB's epoch_ms). -#}
+{% macro epoch_milliseconds(expression) -%}
+    {{ return(adapter.dispatch('epoch_milliseconds', 'regal_voice_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__epoch_milliseconds(expression) -%}
+    epoch_ms({{ expression }})
+{%- endmacro %}
+
+{% macro postgres__epoch_milliseconds(expression) -%}
+    cast(floor(extract(epoch from {{ expression }}) * 1000) as bigint)
+{%- endmacro %}
+
+
+{#- JSON arrays kept as text (Segment's layout stores arrays as JSON text). -#}
+
+{#- Whether `json_text` holds a JSON array. PostgreSQL 15 has no IS JSON: the text must
+    start as an array; the loader writes these columns itself, as valid JSON. -#}
+{% macro is_json_array(json_text) -%}
+    {{ return(adapter.dispatch('is_json_array', 'regal_voice_warehouse')(json_text)) }}
+{%- endmacro %}
+
+{% macro default__is_json_array(json_text) -%}
+    json_valid({{ json_text }})
+        and json_type({{ json_text }}) = 'ARRAY'
+{%- endmacro %}
+
+{% macro postgres__is_json_array(json_text) -%}
+    {{ json_text }} ~ '^\s*\['
+{%- endmacro %}
+
+{#- One row per element of the JSON array in `json_text`, as a set-returning select item. -#}
+{% macro json_array_elements_of(json_text) -%}
+    {{ return(adapter.dispatch('json_array_elements_of', 'regal_voice_warehouse')(json_text)) }}
+{%- endmacro %}
+
+{% macro default__json_array_elements_of(json_text) -%}
+    unnest(cast(json_extract({{ json_text }}, '$[*]') as json[]))
+{%- endmacro %}
+
+{% macro postgres__json_array_elements_of(json_text) -%}
+    jsonb_array_elements(cast({{ json_text }} as jsonb))
+{%- endmacro %}
+
+{#- The text of `key` of a JSON object (null when absent). -#}
+{% macro json_text_of(json_value, key) -%}
+    {{ return(adapter.dispatch('json_text_of', 'regal_voice_warehouse')(json_value, key)) }}
+{%- endmacro %}
+
+{% macro default__json_text_of(json_value, key) -%}
+    json_extract_string({{ json_value }}, '$.{{ key }}')
+{%- endmacro %}
+
+{% macro postgres__json_text_of(json_value, key) -%}
+    ({{ json_value }} ->> '{{ key }}')
+{%- endmacro %}
+
+
+{#- The 8-byte floating-point type: `double` in DuckDB, `double precision` in PostgreSQL. -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'regal_voice_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro postgres__type_double() -%}
+    double precision
+{%- endmacro %}
+
+
+{#- `numerator / denominator` as a fraction (null when the denominator is 0): DuckDB divides
+    integers into a double, PostgreSQL would truncate them. -#}
+{% macro ratio(numerator, denominator) -%}
+    cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0)
+{%- endmacro %}
+
+
+{#- The mean of `expression` (among rows where `condition` holds) as a double: PostgreSQL's
+    avg of integers is a numeric. -#}
+{% macro mean(expression, condition=none) -%}
+    cast(avg({{ expression }}){% if condition is not none %} filter (where {{ condition }}){% endif %} as {{ type_double() }})
+{%- endmacro %}

@@ -11,10 +11,10 @@ with handled as (
         agent_email,
         count(*) filter (where channel = 'voice') as calls_handled,
         count(*) filter (where channel = 'sms') as sms_conversations_handled,
-        avg(talk_time_s) filter (where channel = 'voice') as avg_talk_time_s,
-        avg(wrap_time_s) filter (where channel = 'voice') as avg_wrap_time_s,
-        avg(handle_time_s) filter (where channel = 'voice') as avg_handle_time_s,
-        avg(handle_time_s) filter (where channel = 'sms') as avg_sms_handle_time_s,
+        {{ mean('talk_time_s', "channel = 'voice'") }} as avg_talk_time_s,
+        {{ mean('wrap_time_s', "channel = 'voice'") }} as avg_wrap_time_s,
+        {{ mean('handle_time_s', "channel = 'voice'") }} as avg_handle_time_s,
+        {{ mean('handle_time_s', "channel = 'sms'") }} as avg_sms_handle_time_s,
         cast(coalesce(sum(handle_time_s), 0) as bigint) as busy_s
     from {{ ref('int_handled_tasks') }}
     where
@@ -29,7 +29,7 @@ accepted as (
         {{ reporting_date('accepted_at') }} as activity_date,
         accepted_agent_email as agent_email,
         count(*) as tasks_accepted,
-        avg(time_to_accept_s) as avg_speed_of_answer_s
+        {{ mean('time_to_accept_s') }} as avg_speed_of_answer_s
     from {{ ref('fct_tasks') }}
     where
         accepted_agent_email is not null
@@ -84,12 +84,11 @@ final as (
         coalesce(activity.unavailable_s, 0) as unavailable_s,
         coalesce(handled.busy_s, 0) as busy_s,
         greatest(coalesce(activity.available_s, 0) - coalesce(handled.busy_s, 0), 0) as idle_s,
-        coalesce(handled.busy_s, 0)
-        / nullif(
-            coalesce(handled.busy_s, 0)
-            + greatest(coalesce(activity.available_s, 0) - coalesce(handled.busy_s, 0), 0),
-            0
-        ) as occupancy,
+        {{ ratio(
+            'coalesce(handled.busy_s, 0)',
+            'coalesce(handled.busy_s, 0)'
+            ~ ' + greatest(coalesce(activity.available_s, 0) - coalesce(handled.busy_s, 0), 0)',
+        ) }} as occupancy,
         {{ build_time() }} as refreshed_at
     from agent_days
     left join handled

@@ -22,18 +22,16 @@ task_outcomes as (
         count(*) filter (where final_status = 'completed') as tasks_completed,
         count(*) filter (where final_status = 'canceled') as tasks_canceled,
         count(*) filter (where final_status = 'open') as tasks_open,
-        avg(time_to_accept_s) as avg_speed_of_answer_s,
-        count(*) filter (
-            where time_to_accept_s <= {{ var('service_level_seconds') }}
-        ) / nullif(
-            count(*) filter (
-                where created_at is not null and (accepted_at is not null or final_status = 'canceled')
-            ),
-            0
-        ) as service_level,
-        count(*) filter (where final_status = 'canceled' and accepted_at is null) / nullif(
-            count(*) filter (where accepted_at is not null or final_status = 'canceled'), 0
-        ) as abandonment_rate
+        {{ mean('time_to_accept_s') }} as avg_speed_of_answer_s,
+        {{ ratio(
+            "count(*) filter (where time_to_accept_s <= " ~ var('service_level_seconds') ~ ")",
+            "count(*) filter (where created_at is not null"
+            ~ " and (accepted_at is not null or final_status = 'canceled'))",
+        ) }} as service_level,
+        {{ ratio(
+            "count(*) filter (where final_status = 'canceled' and accepted_at is null)",
+            "count(*) filter (where accepted_at is not null or final_status = 'canceled')",
+        ) }} as abandonment_rate
     from tasks
     group by 1, 2
 ),
@@ -44,10 +42,10 @@ handled as (
         coalesce(queue, '(none)') as queue,
         count(*) filter (where channel = 'voice') as calls_handled,
         count(*) filter (where channel = 'sms') as sms_conversations_handled,
-        avg(talk_time_s) filter (where channel = 'voice') as avg_talk_time_s,
-        avg(wrap_time_s) filter (where channel = 'voice') as avg_wrap_time_s,
-        avg(handle_time_s) filter (where channel = 'voice') as avg_handle_time_s,
-        avg(handle_time_s) filter (where channel = 'sms') as avg_sms_handle_time_s
+        {{ mean('talk_time_s', "channel = 'voice'") }} as avg_talk_time_s,
+        {{ mean('wrap_time_s', "channel = 'voice'") }} as avg_wrap_time_s,
+        {{ mean('handle_time_s', "channel = 'voice'") }} as avg_handle_time_s,
+        {{ mean('handle_time_s', "channel = 'sms'") }} as avg_sms_handle_time_s
     from {{ ref('int_handled_tasks') }}
     where
         completed_at is not null

@@ -13,10 +13,10 @@ with identifies as (
 latest_identity as (
     select
         phone,
-        arg_max(user_id, occurred_at) filter (where user_id is not null) as user_id,
-        arg_max(email, occurred_at) filter (where email is not null) as email,
-        arg_max(first_name, occurred_at) filter (where first_name is not null) as first_name,
-        arg_max(last_name, occurred_at) filter (where last_name is not null) as last_name,
+        {{ last_by('user_id', 'occurred_at', "user_id is not null") }} as user_id,
+        {{ last_by('email', 'occurred_at', "email is not null") }} as email,
+        {{ last_by('first_name', 'occurred_at', "first_name is not null") }} as first_name,
+        {{ last_by('last_name', 'occurred_at', "last_name is not null") }} as last_name,
         max(occurred_at) as last_identified_at
     from identifies
     group by 1
@@ -49,7 +49,7 @@ task_contacts as (
 consent_users as (
     select
         phone,
-        arg_max(user_id, effective_at) filter (where user_id is not null) as user_id
+        {{ last_by('user_id', 'effective_at', "user_id is not null") }} as user_id
     from {{ ref('fct_consent_events') }}
     where {{ touched_only('phone', 'int_changed_phones') }}
     group by 1

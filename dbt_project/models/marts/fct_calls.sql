@@ -3,26 +3,26 @@
 
 with reports as (
     select
-        * exclude (call_id),
-        coalesce(call_id, task_id) as call_id
+        *,
+        coalesce(call_id, task_id) as reported_call_id
     from {{ ref('stg_regal_voice__call_completed') }}
     where {{ touched_only('coalesce(call_id, task_id)', 'int_changed_calls', 'call_id') }}
 ),
 
+-- A call reported twice under different message ids (a re-sent webhook): the latest wins.
 calls as (
-    -- A call reported twice under different message ids (a re-sent webhook): the latest wins.
-    select *
-    from reports
-    where call_id is not null
-    qualify row_number() over (
-            partition by call_id order by received_at desc, message_id asc
-        ) = 1
+    {{ first_row_per(
+        'reports',
+        'reported_call_id',
+        'received_at desc, message_id asc',
+        condition='reported_call_id is not null',
+    ) }}
 ),
 
 recordings as (
     select
         coalesce(call_id, task_id) as call_id,
-        arg_max(recording_link, received_at) as recording_link
+        {{ last_by('recording_link', 'received_at') }} as recording_link
     from {{ ref('stg_regal_voice__call_recording_available') }}
     where
         coalesce(call_id, task_id) is not null
@@ -32,8 +32,8 @@ recordings as (
 
 final as (
     select
-        calls.call_id,
-        coalesce(calls.task_id, calls.call_id) as task_id,
+        calls.reported_call_id as call_id,
+        coalesce(calls.task_id, calls.reported_call_id) as task_id,
         calls.agent_email,
         calls.contact_phone,
         calls.direction,
@@ -54,7 +54,7 @@ final as (
         calls.message_id,
         {{ build_time() }} as refreshed_at
     from calls
-    left join recordings on calls.call_id = recordings.call_id
+    left join recordings on calls.reported_call_id = recordings.call_id
 )
 
 select * from final

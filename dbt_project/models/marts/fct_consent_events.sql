@@ -9,15 +9,14 @@ with records as (
     where {{ touched_only('phone', 'int_changed_phones') }}
 ),
 
+-- Cached traits re-send the same entry with every identify: keep its first arrival.
 collapsed as (
-    -- Cached traits re-send the same entry with every identify: keep its first arrival.
-    select
-        *,
-        count(*) over (partition by consent_event_id) as times_received
-    from records
-    qualify row_number() over (
-            partition by consent_event_id order by received_at, message_id
-        ) = 1
+    {{ first_row_per(
+        'records',
+        'consent_event_id',
+        'received_at, message_id',
+        also='count(*) over (partition by consent_event_id) as times_received',
+    ) }}
 ),
 
 final as (

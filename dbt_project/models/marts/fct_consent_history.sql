@@ -10,29 +10,34 @@ with records as (
     where {{ touched_only('phone', 'int_changed_phones') }}
 ),
 
+-- Two records at the same instant with different states: the opt-out wins, the safe
+-- reading for compliance. A record received several times counts from its first arrival.
 one_state_per_instant as (
-    -- Two records at the same instant with different states: the opt-out wins, the safe
-    -- reading for compliance. A record received several times counts from its first arrival.
-    select *
-    from records
-    qualify row_number() over (
-            partition by phone, channel, effective_at
-            order by is_subscribed, changed_by, received_at, message_id
-        ) = 1
+    {{ first_row_per(
+        'records',
+        'phone, channel, effective_at',
+        'is_subscribed, changed_by, received_at, message_id',
+    ) }}
 ),
 
 state_changes as (
     -- A record that repeats the current state (a stale or re-sent opt-in) opens nothing.
     select *
-    from one_state_per_instant
-    qualify
-        lag(is_subscribed) over (partition by phone, channel order by effective_at)
-        is distinct from is_subscribed
+    from (
+        select
+            *,
+            lag(is_subscribed) over (
+                partition by phone, channel order by effective_at
+            ) as previous_is_subscribed
+        from one_state_per_instant
+    ) as with_previous_state
+    where previous_is_subscribed is distinct from is_subscribed
 ),
 
 final as (
     select
-        md5(concat_ws('|', phone, channel, epoch_ms(effective_at))) as consent_period_id,
+        md5(concat_ws('|', phone, channel, {{ epoch_milliseconds('effective_at') }}))
+            as consent_period_id,
         phone,
         channel,
         is_subscribed,

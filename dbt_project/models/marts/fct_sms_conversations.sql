@@ -3,8 +3,8 @@
 
 with reports as (
     select
-        * exclude (sms_conversation_id),
-        coalesce(sms_conversation_id, task_id) as sms_conversation_id
+        *,
+        coalesce(sms_conversation_id, task_id) as reported_conversation_id
     from {{ ref('stg_regal_voice__sms_conversation_completed') }}
     where
         {{ touched_only(
@@ -14,14 +14,14 @@ with reports as (
         ) }}
 ),
 
+-- One report per conversation, the latest winning.
 conversations as (
-    -- One report per conversation, the latest winning.
-    select *
-    from reports
-    where sms_conversation_id is not null
-    qualify row_number() over (
-            partition by sms_conversation_id order by received_at desc, message_id asc
-        ) = 1
+    {{ first_row_per(
+        'reports',
+        'reported_conversation_id',
+        'received_at desc, message_id asc',
+        condition='reported_conversation_id is not null',
+    ) }}
 ),
 
 sms_messages as (
@@ -46,7 +46,7 @@ message_counts as (
 ),
 
 conversation_ids as (
-    select sms_conversation_id from conversations
+    select reported_conversation_id as sms_conversation_id from conversations
     union
     select sms_conversation_id from message_counts
 ),
@@ -74,7 +74,7 @@ final as (
         {{ build_time() }} as refreshed_at
     from conversation_ids
     left join conversations
-        on conversation_ids.sms_conversation_id = conversations.sms_conversation_id
+        on conversation_ids.sms_conversation_id = conversations.reported_conversation_id
     left join message_counts
         on conversation_ids.sms_conversation_id = message_counts.sms_conversation_id
 )

@@ -9,9 +9,9 @@ with task_events as (
 cancellations as (
     select
         task_id,
-        arg_min(cancelation_reason, occurred_at) as cancelation_reason,
-        arg_min(cancelation_source, occurred_at) as cancelation_source,
-        arg_min(canceled_by, occurred_at) as canceled_by
+        {{ first_by('cancelation_reason', 'occurred_at') }} as cancelation_reason,
+        {{ first_by('cancelation_source', 'occurred_at') }} as cancelation_source,
+        {{ first_by('canceled_by', 'occurred_at') }} as canceled_by
     from task_events
     where event_name = 'task.canceled'
     group by 1
@@ -36,15 +36,15 @@ lifecycle as (
     select
         task_id,
         coalesce(
-            arg_min(channel, occurred_at) filter (where channel is not null),
+            {{ first_by('channel', 'occurred_at', "channel is not null") }},
             case when bool_or(event_name like 'call.%') then 'voice' end,
             case when bool_or(event_name like 'sms.%') then 'sms' end
         ) as channel,
-        arg_min(task_type, occurred_at) filter (where task_type is not null) as task_type,
-        arg_min(queue, occurred_at) filter (where queue is not null) as queue,
-        arg_min(campaign_id, occurred_at) filter (where campaign_id is not null) as campaign_id,
-        arg_min(contact_phone, occurred_at) filter (where contact_phone is not null) as contact_phone,
-        arg_min(direction, occurred_at) filter (where direction is not null) as direction,
+        {{ first_by('task_type', 'occurred_at', "task_type is not null") }} as task_type,
+        {{ first_by('queue', 'occurred_at', "queue is not null") }} as queue,
+        {{ first_by('campaign_id', 'occurred_at', "campaign_id is not null") }} as campaign_id,
+        {{ first_by('contact_phone', 'occurred_at', "contact_phone is not null") }} as contact_phone,
+        {{ first_by('direction', 'occurred_at', "direction is not null") }} as direction,
         min(occurred_at) filter (where event_name = 'task.created') as created_at,
         min(occurred_at) as first_event_at,
         min(occurred_at) filter (where event_name = 'task.reservation.created') as first_reserved_at,
@@ -54,13 +54,17 @@ lifecycle as (
         -- in int_task_events); when it names nobody or never arrived, the completing call or
         -- SMS conversation does.
         coalesce(
-            arg_min(agent_email, occurred_at) filter (
-                where event_name = 'task.reservation.accepted' and agent_email is not null
-            ),
-            arg_min(agent_email, occurred_at) filter (
-                where event_name in ('call.completed', 'sms.conversation.completed')
-                and agent_email is not null
-            )
+            {{ first_by(
+                'agent_email',
+                'occurred_at',
+                "event_name = 'task.reservation.accepted' and agent_email is not null",
+            ) }},
+            {{ first_by(
+                'agent_email',
+                'occurred_at',
+                "event_name in ('call.completed', 'sms.conversation.completed')"
+                ~ " and agent_email is not null",
+            ) }}
         ) as accepted_agent_email,
         min(occurred_at) filter (
             where event_name in ('call.completed', 'sms.conversation.completed')

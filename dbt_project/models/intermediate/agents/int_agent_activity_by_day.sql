@@ -12,11 +12,7 @@ with periods as (
 days as (
     select
         periods.*,
-        unnest(generate_series(
-            {{ reporting_date('started_at') }},
-            {{ reporting_date('ended_at') }},
-            interval '1 day'
-        )) as day_start
+        {{ each_day(reporting_date('started_at'), reporting_date('ended_at')) }} as day_start
     from periods
 ),
 

@@ -16,7 +16,7 @@ with identifies as (
 users as (
     select
         user_id,
-        arg_max(phone, occurred_at) filter (where phone is not null) as phone,
+        {{ last_by('phone', 'occurred_at', "phone is not null") }} as phone,
         max(loaded_at) as loaded_at
     from identifies
     where user_id is not null
@@ -30,12 +30,11 @@ entries as (
         coalesce(identifies.phone, users.phone) as phone,
         identifies.received_at,
         greatest(identifies.loaded_at, users.loaded_at) as loaded_at,
-        unnest(cast(json_extract(identifies.opt_in_json, '$[*]') as json[])) as entry
+        {{ json_array_elements_of('identifies.opt_in_json') }} as entry
     from identifies
     left join users on identifies.user_id = users.user_id
     where
-        json_valid(identifies.opt_in_json)
-        and json_type(identifies.opt_in_json) = 'ARRAY'
+        {{ is_json_array('identifies.opt_in_json') }}
 ),
 
 parsed as (
@@ -45,12 +44,12 @@ parsed as (
         phone,
         received_at,
         loaded_at,
-        lower(json_extract_string(entry, '$.channel')) as channel,
-        {{ try_to("json_extract_string(entry, '$.subscribed')", 'boolean') }} as is_subscribed,
-        {{ epoch_to_timestamp("json_extract_string(entry, '$.timestamp')") }} as effective_at,
-        json_extract_string(entry, '$.source') as consent_source,
-        json_extract_string(entry, '$.ip') as ip,
-        json_extract_string(entry, '$.text') as opt_in_text
+        lower({{ json_text_of('entry', 'channel') }}) as channel,
+        {{ try_to(json_text_of('entry', 'subscribed'), 'boolean') }} as is_subscribed,
+        {{ epoch_to_timestamp(json_text_of('entry', 'timestamp')) }} as effective_at,
+        {{ json_text_of('entry', 'source') }} as consent_source,
+        {{ json_text_of('entry', 'ip') }} as ip,
+        {{ json_text_of('entry', 'text') }} as opt_in_text
     from entries
 )
 

@@ -53,8 +53,9 @@ valid_records as (
 )
 
 select
-    md5(concat_ws('|', phone, channel, is_subscribed, epoch_ms(effective_at), changed_by))
-        as consent_event_id,
+    md5(concat_ws(
+        '|', phone, channel, is_subscribed, {{ epoch_milliseconds('effective_at') }}, changed_by
+    )) as consent_event_id,
     *
 from valid_records
 where

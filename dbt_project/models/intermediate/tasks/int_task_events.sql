@@ -1,155 +1,83 @@
 -- Every task-scoped event, one row per message, in one shape: the raw material of the task
 -- lifecycle. `lifecycle_rank` orders events that share a timestamp in the order TaskRouter
--- emits them. Columns an event lacks are filled with null by `union all by name`.
+-- emits them. Columns an event lacks are typed nulls (`task_event()`), so the events union by
+-- position on every engine.
 -- Incremental: each build adds the messages loaded since the last one (the loader keeps the
 -- first copy of a message; a row recomputed for the same id replaces its row), so the marts
 -- can find the tasks that changed without reading history.
 {{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
 
+
 with task_created as (
     select
-        message_id,
-        task_id,
-        'task.created' as event_name,
-        1 as lifecycle_rank,
-        coalesce(created_at, occurred_at) as occurred_at,
-        received_at,
-        loaded_at,
-        channel,
-        task_type,
-        queue,
-        campaign_id,
-        contact_phone,
-        direction
+        {{- task_event(dict(task_id='task_id',
+            event_name="'task.created'", lifecycle_rank='1',
+            occurred_at='coalesce(created_at, occurred_at)', direction='direction')) }}
     from {{ ref('stg_regal_voice__task_created') }}
     where {{ new_rows_only() }}
 ),
 
 reservation_created as (
     select
-        message_id,
-        task_id,
-        'task.reservation.created' as event_name,
-        2 as lifecycle_rank,
-        occurred_at,
-        received_at,
-        loaded_at,
-        reserved_agent_email as agent_email,
-        channel,
-        task_type,
-        queue,
-        campaign_id,
-        contact_phone
+        {{- task_event(dict(task_id='task_id',
+            event_name="'task.reservation.created'", lifecycle_rank='2',
+            agent_email='reserved_agent_email')) }}
     from {{ ref('stg_regal_voice__task_reservation_created') }}
     where {{ new_rows_only() }}
 ),
 
 reservation_accepted as (
     select
-        message_id,
-        task_id,
-        'task.reservation.accepted' as event_name,
-        3 as lifecycle_rank,
-        occurred_at,
-        received_at,
-        loaded_at,
-        coalesce(agent_email, reserved_agent_email) as agent_email,
-        channel,
-        task_type,
-        queue,
-        campaign_id,
-        contact_phone
+        {{- task_event(dict(task_id='task_id',
+            event_name="'task.reservation.accepted'", lifecycle_rank='3',
+            agent_email='coalesce(agent_email, reserved_agent_email)')) }}
     from {{ ref('stg_regal_voice__task_reservation_accepted') }}
     where {{ new_rows_only() }}
 ),
 
 task_canceled as (
     select
-        message_id,
-        task_id,
-        'task.canceled' as event_name,
-        7 as lifecycle_rank,
-        occurred_at,
-        received_at,
-        loaded_at,
-        channel,
-        task_type,
-        queue,
-        campaign_id,
-        contact_phone,
-        cancelation_reason,
-        cancelation_source,
-        canceled_by
+        {{- task_event(dict(task_id='task_id',
+            event_name="'task.canceled'", lifecycle_rank='7',
+            cancelation_reason='cancelation_reason', cancelation_source='cancelation_source',
+            canceled_by='canceled_by')) }}
     from {{ ref('stg_regal_voice__task_canceled') }}
     where {{ new_rows_only() }}
 ),
 
 call_placed as (
     select
-        message_id,
-        coalesce(task_id, call_id) as task_id,
-        'call.placed' as event_name,
-        4 as lifecycle_rank,
-        occurred_at,
-        received_at,
-        loaded_at,
-        coalesce(channel, 'voice') as channel,
-        task_type,
-        queue,
-        campaign_id,
-        contact_phone
+        {{- task_event(dict(task_id='coalesce(task_id, call_id)',
+            event_name="'call.placed'", lifecycle_rank='4',
+            channel="coalesce(channel, 'voice')")) }}
     from {{ ref('stg_regal_voice__call_placed') }}
     where {{ new_rows_only() }}
 ),
 
 call_wrapup as (
     select
-        message_id,
-        coalesce(task_id, call_id) as task_id,
-        'call.wrapup' as event_name,
-        6 as lifecycle_rank,
-        occurred_at,
-        received_at,
-        loaded_at,
-        coalesce(channel, 'voice') as channel,
-        task_type,
-        queue,
-        campaign_id,
-        contact_phone
+        {{- task_event(dict(task_id='coalesce(task_id, call_id)',
+            event_name="'call.wrapup'", lifecycle_rank='6',
+            channel="coalesce(channel, 'voice')")) }}
     from {{ ref('stg_regal_voice__call_wrapup') }}
     where {{ new_rows_only() }}
 ),
 
 call_completed as (
     select
-        message_id,
-        coalesce(task_id, call_id) as task_id,
-        'call.completed' as event_name,
-        7 as lifecycle_rank,
-        coalesce(completed_at, occurred_at) as occurred_at,
-        received_at,
-        loaded_at,
-        agent_email,
-        coalesce(channel, 'voice') as channel,
-        task_type,
-        queue,
-        campaign_id,
-        contact_phone,
-        direction
+        {{- task_event(dict(task_id='coalesce(task_id, call_id)',
+            event_name="'call.completed'", lifecycle_rank='7',
+            occurred_at='coalesce(completed_at, occurred_at)', agent_email='agent_email',
+            channel="coalesce(channel, 'voice')", direction='direction')) }}
     from {{ ref('stg_regal_voice__call_completed') }}
     where {{ new_rows_only() }}
 ),
 
 call_recording as (
     select
-        message_id,
-        task_id,
-        'call.recording.available' as event_name,
-        8 as lifecycle_rank,
-        occurred_at,
-        received_at,
-        loaded_at,
-        'voice' as channel
+        {{- task_event(dict(task_id='task_id',
+            event_name="'call.recording.available'", lifecycle_rank='8',
+            channel="'voice'"), task_fields=false) }}
     from {{ ref('stg_regal_voice__call_recording_available') }}
     where {{ new_rows_only() }}
 ),
@@ -157,16 +85,9 @@ call_recording as (
 sms_messages as (
     {%- for event in ['queued', 'sent', 'received', 'undelivered'] %}
         select
-            message_id,
-            sms_conversation_id as task_id,
-            'sms.{{ event }}' as event_name,
-            5 as lifecycle_rank,
-            occurred_at,
-            received_at,
-            loaded_at,
-            agent_email,
-            'sms' as channel,
-            campaign_id
+            {{- task_event(dict(task_id='sms_conversation_id',
+                event_name="'sms." ~ event ~ "'", lifecycle_rank='5', agent_email='agent_email',
+                channel="'sms'", campaign_id='campaign_id'), task_fields=false) }}
         from {{ ref('stg_regal_voice__sms_' ~ event) }}
         where sms_conversation_id is not null and {{ new_rows_only() }}
         {{ "union all" if not loop.last }}
@@ -175,42 +96,34 @@ sms_messages as (
 
 sms_completed as (
     select
-        message_id,
-        coalesce(task_id, sms_conversation_id) as task_id,
-        'sms.conversation.completed' as event_name,
-        7 as lifecycle_rank,
-        coalesce(completed_at, occurred_at) as occurred_at,
-        received_at,
-        loaded_at,
-        agent_email,
-        coalesce(channel, 'sms') as channel,
-        task_type,
-        queue,
-        campaign_id,
-        contact_phone
+        {{- task_event(dict(
+            task_id='coalesce(task_id, sms_conversation_id)',
+            event_name="'sms.conversation.completed'", lifecycle_rank='7',
+            occurred_at='coalesce(completed_at, occurred_at)', agent_email='agent_email',
+            channel="coalesce(channel, 'sms')")) }}
     from {{ ref('stg_regal_voice__sms_conversation_completed') }}
     where {{ new_rows_only() }}
 ),
 
 unioned as (
     select * from task_created
-    union all by name
+    union all
     select * from reservation_created
-    union all by name
+    union all
     select * from reservation_accepted
-    union all by name
+    union all
     select * from task_canceled
-    union all by name
+    union all
     select * from call_placed
-    union all by name
+    union all
     select * from call_wrapup
-    union all by name
+    union all
     select * from call_completed
-    union all by name
+    union all
     select * from call_recording
-    union all by name
+    union all
     select * from sms_messages
-    union all by name
+    union all
     select * from sms_completed
 )
 
