@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dlt
 import duckdb
+from dlt.common.destination import Destination
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.trace import TRACE_FILE_NAME
@@ -55,18 +56,27 @@ def configure_dlt() -> None:
 
 
 def make_pipeline(
-    dataset: str, warehouse: Path, connection: duckdb.DuckDBPyConnection | None = None
+    dataset: str,
+    warehouse: Path,
+    connection: duckdb.DuckDBPyConnection | None = None,
+    destination: Destination | None = None,
 ) -> dlt.Pipeline:
     """``connection``, when given, is an open connection to ``warehouse`` that the load keeps
-    for its whole run, so no other process can take the file between dlt's steps."""
+    for its whole run, so no other process can take the file between dlt's steps.
+
+    ``destination``, when given, is where the data goes instead (a PostgreSQL server; issue 15,
+    not yet reachable from the command line); dlt's state stays beside ``warehouse``.
+    """
     configure_dlt()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    target = connection if connection is not None else str(warehouse)
+    if destination is None:
+        target = connection if connection is not None else str(warehouse)
+        destination = dlt.destinations.duckdb(
+            DuckDbCredentials(target, global_config={"memory_limit": LOAD_MEMORY_LIMIT})
+        )
     return dlt.pipeline(
         pipeline_name=f"{dataset}_archive",
-        destination=dlt.destinations.duckdb(
-            DuckDbCredentials(target, global_config={"memory_limit": LOAD_MEMORY_LIMIT})
-        ),
+        destination=destination,
         dataset_name=dataset,
         pipelines_dir=str(state_dir(warehouse)),
     )
@@ -122,6 +132,8 @@ def drop_repeated_rows(pipeline: dlt.Pipeline, schema: dlt.Schema, load_ids: lis
     if not load_ids:
         return 0
     loads = ", ".join(quote_literal(load_id) for load_id in load_ids)
+    # The engine's own address of a row: DuckDB's rowid, PostgreSQL's ctid.
+    rowid = "ctid" if pipeline.destination.destination_name == "postgres" else "rowid"
     dropped = 0
     with pipeline.sql_client() as client:
         for table in schema.data_table_names(seen_data_only=True):
@@ -130,11 +142,11 @@ def drop_repeated_rows(pipeline: dlt.Pipeline, schema: dlt.Schema, load_ids: lis
                 continue
             name = client.make_qualified_table_name(table)
             repeats = (
-                f"SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY id) AS copy "
-                f"FROM {name} WHERE _dlt_load_id IN ({loads})) WHERE copy > 1"
+                f"SELECT {rowid} FROM (SELECT {rowid}, row_number() OVER (PARTITION BY id) "
+                f"AS copy FROM {name} WHERE _dlt_load_id IN ({loads})) AS copies WHERE copy > 1"
             )
-            dropped += client.execute_sql(f"SELECT count(*) FROM ({repeats})")[0][0]
-            client.execute_sql(f"DELETE FROM {name} WHERE rowid IN ({repeats})")
+            dropped += client.execute_sql(f"SELECT count(*) FROM ({repeats}) AS repeated")[0][0]
+            client.execute_sql(f"DELETE FROM {name} WHERE {rowid} IN ({repeats})")
     return dropped
 
 
@@ -159,11 +171,16 @@ class SourceRun:
 
 
 def load_source(
-    dataset: str, url: str, warehouse: Path, connection: duckdb.DuckDBPyConnection | None = None
+    dataset: str,
+    url: str,
+    warehouse: Path,
+    connection: duckdb.DuckDBPyConnection | None = None,
+    destination: Destination | None = None,
 ) -> SourceRun:
-    """Load every new file under ``url`` into the ``dataset`` schema of ``warehouse``."""
+    """Load every new file under ``url`` into the ``dataset`` schema of ``warehouse`` (or of
+    ``destination``, see ``make_pipeline``)."""
     started = time.monotonic()
-    pipeline = make_pipeline(dataset, warehouse, connection)
+    pipeline = make_pipeline(dataset, warehouse, connection, destination)
     if pipeline.has_pending_data:
         # A run that died after extracting left packages behind: finish them before new work.
         log.info("%s: finishing work left by an interrupted run", dataset)

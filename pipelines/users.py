@@ -31,10 +31,9 @@ def refresh_users(pipeline: dlt.Pipeline, schema: dlt.Schema | None) -> int:
         if name not in NOT_USER_TRAITS and not name.startswith("_dlt") and name != LOAD_TIME_COLUMN
     ]
     order = "coalesce(timestamp, received_at)"
+    newest = NEWEST_VALUE[_engine(pipeline)]
     traits = ", ".join(
-        f"arg_max({quote_identifier(c)}, {order}) FILTER (WHERE {quote_identifier(c)} IS NOT NULL) "
-        f"AS {quote_identifier(c)}"
-        for c in columns
+        f"{newest(quote_identifier(c), order)} AS {quote_identifier(c)}" for c in columns
     )
     select = (
         f"SELECT user_id AS id, max(received_at) AS received_at, {traits}, "
@@ -45,24 +44,44 @@ def refresh_users(pipeline: dlt.Pipeline, schema: dlt.Schema | None) -> int:
         f"WHERE i.user_id IS NOT NULL AND (u.id IS NULL OR i.{LOAD_TIME_COLUMN} > "
         f"u.{LOAD_TIME_COLUMN})"
     )
+    all_columns = ["id", "received_at", *columns, LOAD_TIME_COLUMN]
+    listed = ", ".join(quote_identifier(c) for c in all_columns)
     with pipeline.sql_client() as client:
         existing = client.execute_sql(
             "SELECT column_name FROM information_schema.columns WHERE "
             "table_schema = current_schema() AND table_name = 'users' ORDER BY ordinal_position"
         )
-        if [row[0] for row in existing] != ["id", "received_at", *columns, LOAD_TIME_COLUMN]:
+        if [row[0] for row in existing] != all_columns:
+            client.execute_sql("DROP TABLE IF EXISTS users")
             client.execute_sql(
-                f"CREATE OR REPLACE TABLE users AS {select} "
-                "WHERE user_id IS NOT NULL GROUP BY user_id"
+                f"CREATE TABLE users AS {select} WHERE user_id IS NOT NULL GROUP BY user_id"
             )
             return client.execute_sql("SELECT count(*) FROM users")[0][0]
+        client.execute_sql("DROP TABLE IF EXISTS users_refreshed")
         client.execute_sql(
-            f"CREATE OR REPLACE TEMP TABLE users_refreshed AS {select} "
+            f"CREATE TEMP TABLE users_refreshed AS {select} "
             f"WHERE user_id IN ({stale}) GROUP BY user_id"
         )
         refreshed = client.execute_sql("SELECT count(*) FROM users_refreshed")[0][0]
         if refreshed:
             client.execute_sql("DELETE FROM users WHERE id IN (SELECT id FROM users_refreshed)")
-            client.execute_sql("INSERT INTO users BY NAME SELECT * FROM users_refreshed")
+            client.execute_sql(f"INSERT INTO users ({listed}) SELECT {listed} FROM users_refreshed")
         client.execute_sql("DROP TABLE users_refreshed")
     return refreshed
+
+
+def _engine(pipeline: dlt.Pipeline) -> str:
+    return "postgres" if pipeline.destination.destination_name == "postgres" else "duckdb"
+
+
+# A column's newest non-null value in a group: DuckDB's arg_max, an ordered array_agg in
+# PostgreSQL (which has no arg_max).
+NEWEST_VALUE = {
+    "duckdb": lambda column, order: (
+        f"arg_max({column}, {order}) FILTER (WHERE {column} IS NOT NULL)"
+    ),
+    "postgres": lambda column, order: (
+        f"(array_agg({column} ORDER BY {order} DESC) "
+        f"FILTER (WHERE {column} IS NOT NULL AND {order} IS NOT NULL))[1]"
+    ),
+}
