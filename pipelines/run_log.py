@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 RUN_LOG = "ops.load_runs"
+# The DDL below is written in SQL both DuckDB and PostgreSQL take (DOUBLE PRECISION, JSON).
 SOURCE_LOG = "ops.source_loads"
 
 CREATE = f"""
@@ -33,9 +34,9 @@ CREATE TABLE IF NOT EXISTS {RUN_LOG} (
     error VARCHAR
 );
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS build_mode VARCHAR;
-ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS ingest_seconds DOUBLE;
-ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS build_seconds DOUBLE;
-ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS publish_seconds DOUBLE;
+ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS ingest_seconds DOUBLE PRECISION;
+ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS build_seconds DOUBLE PRECISION;
+ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS publish_seconds DOUBLE PRECISION;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS warnings JSON;
 CREATE TABLE IF NOT EXISTS {SOURCE_LOG} (
     run_id VARCHAR NOT NULL,
@@ -48,7 +49,7 @@ CREATE TABLE IF NOT EXISTS {SOURCE_LOG} (
     lines_quarantined BIGINT,
     rows_per_table JSON,
     users_refreshed BIGINT,
-    seconds DOUBLE,
+    seconds DOUBLE PRECISION,
     warnings JSON,
     PRIMARY KEY (run_id, source)
 );

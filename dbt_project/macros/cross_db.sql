@@ -217,3 +217,17 @@
 {% macro mean(expression, condition=none) -%}
     cast(avg({{ expression }}){% if condition is not none %} filter (where {{ condition }}){% endif %} as {{ type_double() }})
 {%- endmacro %}
+
+
+{#- A timestamp as UTC text with microseconds and `+00`, to be read back exactly. -#}
+{% macro utc_text(expression) -%}
+    {{ return(adapter.dispatch('utc_text', 'regal_voice_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__utc_text(expression) -%}
+    strftime({{ expression }} at time zone 'UTC', '%Y-%m-%d %H:%M:%S.%f') || '+00'
+{%- endmacro %}
+
+{% macro postgres__utc_text(expression) -%}
+    to_char({{ expression }} at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'
+{%- endmacro %}

@@ -48,7 +48,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set query -%}
-        select strftime(raw_watermark at time zone 'UTC', '%Y-%m-%d %H:%M:%S.%f') || '+00'
+        select {{ utc_text('raw_watermark') }}
         from {{ builds }}
         where status = 'succeeded' and is_complete and raw_watermark is not null
         order by started_at desc

@@ -54,7 +54,8 @@ valid_records as (
 
 select
     md5(concat_ws(
-        '|', phone, channel, is_subscribed, {{ epoch_milliseconds('effective_at') }}, changed_by
+        '|', phone, channel, cast(is_subscribed as varchar),
+        {{ epoch_milliseconds('effective_at') }}, changed_by
     )) as consent_event_id,
     *
 from valid_records
