@@ -17,6 +17,7 @@ from dlt.pipeline.trace import TRACE_FILE_NAME
 
 from pipelines.archive.dedup import RunIds
 from pipelines.archive.sql import quote_literal
+from pipelines.engines import ROW_ADDRESS, engine_of
 from pipelines.errors import (
     CREDENTIALS_HELP,
     CloudCredentials,
@@ -132,8 +133,7 @@ def drop_repeated_rows(pipeline: dlt.Pipeline, schema: dlt.Schema, load_ids: lis
     if not load_ids:
         return 0
     loads = ", ".join(quote_literal(load_id) for load_id in load_ids)
-    # The engine's own address of a row: DuckDB's rowid, PostgreSQL's ctid.
-    rowid = "ctid" if pipeline.destination.destination_name == "postgres" else "rowid"
+    rowid = ROW_ADDRESS[engine_of(pipeline)]
     dropped = 0
     with pipeline.sql_client() as client:
         for table in schema.data_table_names(seen_data_only=True):

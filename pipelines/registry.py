@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.catalog import schemas_with_table, table_exists
 from pipelines.errors import SourceConfigError
 from pipelines.settings import FILES_TABLE, REGAL_VOICE_DATASET, SEGMENT_DATASET
 from pipelines.sources import BRAND, REGAL_VOICE, Source, same_location
@@ -45,25 +46,12 @@ class Registered:
     is_sample: bool | None
 
 
-def _registry_exists(con: duckdb.DuckDBPyConnection) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'ops' AND table_name = 'sources'"
-    ).fetchone()
-    return bool(found[0])
-
-
 def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
     """Create the registry, adopting the raw schemas an earlier release loaded."""
-    if _registry_exists(con):
+    if table_exists(con, "ops", "sources"):
         return
     con.execute(CREATE)
-    loaded = con.execute(
-        "SELECT schema_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND table_name = ? ORDER BY schema_name",
-        [FILES_TABLE],
-    ).fetchall()
-    for (schema,) in loaded:
+    for schema in schemas_with_table(con, FILES_TABLE):
         kind = REGAL_VOICE if schema == REGAL_VOICE_DATASET else BRAND
         con.execute(
             f"INSERT INTO {REGISTRY} (name, kind, registered_at) VALUES (?, ?, now())",
@@ -74,7 +62,7 @@ def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
 
 def registered_sources(con: duckdb.DuckDBPyConnection) -> list[Registered]:
     """Every registered source (none before the first load of this release)."""
-    if not _registry_exists(con):
+    if not table_exists(con, "ops", "sources"):
         return []
     rows = con.execute(
         f"SELECT name, kind, url, is_sample FROM {REGISTRY} ORDER BY kind = 'brand', name"

@@ -81,8 +81,7 @@ def _local_path(url: str) -> Path | None:
 
 
 def _inside(url: str, folder: Path) -> bool:
-    path = _local_path(url)
-    return path is not None and path.resolve().is_relative_to(folder.resolve())
+    return _local_path(url) is not None and Path(location_key(url)).is_relative_to(folder.resolve())
 
 
 def location_key(url: str) -> str:

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipelines.catalog import table_exists
 from pipelines.registry import raw_schemas
 from pipelines.settings import FILES_TABLE, PROJECT_ROOT
 
@@ -56,20 +57,12 @@ def project_checksum(project: Path = DBT_PROJECT) -> str:
     return digest.hexdigest()[:16]
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(found and found[0])
-
-
 def raw_watermark(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """When dlt last committed a load to a raw schema (as ``raw_watermark_sql`` in dbt)."""
     parts = [
         f'SELECT max(inserted_at) AS loaded_at FROM "{schema}"._dlt_loads'
         for schema in raw_schemas(con)
-        if _table_exists(con, schema, "_dlt_loads")
+        if table_exists(con, schema, "_dlt_loads")
     ]
     if not parts:
         return None
@@ -87,7 +80,7 @@ class BuildPlan:
 def plan_build(con: duckdb.DuckDBPyConnection, checksum: str, full: bool = False) -> BuildPlan:
     if full:
         return BuildPlan("full", "a full build was asked for")
-    if not _table_exists(con, "ops", "dbt_builds"):
+    if not table_exists(con, "ops", "dbt_builds"):
         return BuildPlan("full", "no earlier build is recorded in this warehouse")
     last = con.execute(
         f"SELECT project_checksum, raw_watermark FROM {BUILDS_TABLE} "
@@ -156,7 +149,7 @@ def stale_sources(
     now = now or datetime.now(UTC)
     warnings = []
     for schema in raw_schemas(con):
-        if not _table_exists(con, schema, FILES_TABLE):
+        if not table_exists(con, schema, FILES_TABLE):
             continue
         newest = con.execute(f'SELECT max(newest_received_at) FROM "{schema}".{FILES_TABLE}')
         newest = newest.fetchone()[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dlt
 
 from pipelines.archive.sql import quote_identifier
+from pipelines.engines import NEWEST_VALUE, engine_of
 from pipelines.settings import LOAD_TIME_COLUMN
 
 # Columns of identifies that describe the call, not the user, and so are not merged into users.
@@ -31,7 +32,7 @@ def refresh_users(pipeline: dlt.Pipeline, schema: dlt.Schema | None) -> int:
         if name not in NOT_USER_TRAITS and not name.startswith("_dlt") and name != LOAD_TIME_COLUMN
     ]
     order = "coalesce(timestamp, received_at)"
-    newest = NEWEST_VALUE[_engine(pipeline)]
+    newest = NEWEST_VALUE[engine_of(pipeline)]
     traits = ", ".join(
         f"{newest(quote_identifier(c), order)} AS {quote_identifier(c)}" for c in columns
     )
@@ -68,20 +69,3 @@ def refresh_users(pipeline: dlt.Pipeline, schema: dlt.Schema | None) -> int:
             client.execute_sql(f"INSERT INTO users ({listed}) SELECT {listed} FROM users_refreshed")
         client.execute_sql("DROP TABLE users_refreshed")
     return refreshed
-
-
-def _engine(pipeline: dlt.Pipeline) -> str:
-    return "postgres" if pipeline.destination.destination_name == "postgres" else "duckdb"
-
-
-# A column's newest non-null value in a group: DuckDB's arg_max, an ordered array_agg in
-# PostgreSQL (which has no arg_max).
-NEWEST_VALUE = {
-    "duckdb": lambda column, order: (
-        f"arg_max({column}, {order}) FILTER (WHERE {column} IS NOT NULL)"
-    ),
-    "postgres": lambda column, order: (
-        f"(array_agg({column} ORDER BY {order} DESC) "
-        f"FILTER (WHERE {column} IS NOT NULL AND {order} IS NOT NULL))[1]"
-    ),
-}

@@ -292,13 +292,14 @@ def built_warehouse(sample_archive, tmp_path_factory) -> Path:
 
 
 def run_pipelines(
-    *arguments: str, code: Path = PROJECT, timeout: float = 900
+    *arguments: str, code: Path = PROJECT, cwd: Path | None = None, timeout: float = 900
 ) -> subprocess.CompletedProcess:
     """``python -m pipelines ARGUMENTS`` with the code checked out at ``code`` (this working
-    tree by default), as cron runs it; asserts it succeeded."""
+    tree by default), as cron runs it, from ``cwd`` (``code`` by default: where .dlt/ is
+    read); asserts it succeeded."""
     result = subprocess.run(
         [sys.executable, "-m", "pipelines", *arguments],
-        cwd=code,
+        cwd=cwd or code,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -104,3 +105,34 @@ def postgres_server() -> Iterator[str]:
         if (data / "postmaster.pid").exists():
             _as_postgres(str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def dlt_destination(url: str):
+    """dlt's postgres destination for the server at ``url`` (trust authentication takes any
+    password; dlt insists on one)."""
+    import dlt
+
+    return dlt.destinations.postgres(credentials=url.replace("@", ":trust@", 1))
+
+
+def dbt_build(url: str, work: Path, *options: str) -> None:
+    """``dbt build`` of the project on the server at ``url``, as the committed profile's
+    postgres target reaches it (WAREHOUSE picks the target, the PG* variables connect);
+    dbt's target and log folders in ``work``."""
+    from pipelines.transform import dbt_command
+
+    address = urlparse(url)
+    env = {
+        **os.environ,
+        "WAREHOUSE": url,
+        "PGHOST": address.hostname,
+        "PGPORT": str(address.port),
+        "PGUSER": address.username,
+        "PGDATABASE": address.path.lstrip("/"),
+        "DBT_USE_COLORS": "false",
+    }
+    command = dbt_command(
+        "build", *options, "--target-path", str(work / "target"), "--log-path", str(work / "logs")
+    )
+    built = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stdout[-6000:]

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import subprocess
 
-import dlt
 import pytest
 
 from pipelines.load import load_source
 from pipelines.sample.archive import generate_archive
 from tests.conftest import message, source_url, write_archive_file
-from tests.postgres_cluster import postgres_server
+from tests.postgres_cluster import dlt_destination, postgres_server
 
 
 def psql(url: str, sql: str) -> list[list[str]]:
@@ -29,8 +28,7 @@ def test_every_sample_source_lands_in_postgres_as_the_generator_says(tmp_path):
     manifest = generate_archive(archive, days=2, tasks_per_day=40, messages_per_file=400)
     state = tmp_path / "wh" / "warehouse.duckdb"  # where dlt keeps its state for this server
     with postgres_server() as url:
-        # Trust authentication takes any password; dlt insists on one.
-        destination = dlt.destinations.postgres(credentials=url.replace("@", ":trust@", 1))
+        destination = dlt_destination(url)
         for dataset, expected in manifest["sources"].items():
             run = load_source(dataset, source_url(archive, dataset), state, None, destination)
             assert run.tally.files_read == expected["files"]

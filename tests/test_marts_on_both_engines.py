@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
 
-import dlt
 import duckdb
 import psycopg2
 import pytest
@@ -27,9 +23,8 @@ from pipelines.load import load_source
 from pipelines.registry import CREATE as REGISTRY_TABLE
 from pipelines.run_log import CREATE as RUN_LOG_TABLES
 from pipelines.sample.archive import generate_archive
-from pipelines.transform import dbt_command
 from tests.conftest import load_arguments, run_pipelines, source_url
-from tests.postgres_cluster import postgres_server
+from tests.postgres_cluster import dbt_build, dlt_destination, postgres_server
 
 # The raw schemas on PostgreSQL, named otherwise than the loader names them by default.
 SCHEMAS = {"regal_voice": "rv_raw", "web": "web_raw", "ios": "ios_raw", "server": "server_raw"}
@@ -80,38 +75,11 @@ def postgres_marts(url: str) -> dict:
     return found
 
 
-def dbt_build_on_postgres(url: str, work: Path, *options: str) -> None:
-    address = urlparse(url)
-    env = {
-        **os.environ,
-        "WAREHOUSE": url,
-        "PGHOST": address.hostname,
-        "PGPORT": str(address.port),
-        "PGUSER": address.username,
-        "PGDATABASE": address.path.lstrip("/"),
-        "DBT_USE_COLORS": "false",
-    }
-    variables = {
-        "regal_voice_schema": SCHEMAS["regal_voice"],
-        "brand_schemas": [SCHEMAS[name] for name in ("web", "ios", "server")],
-    }
-    built = subprocess.run(
-        dbt_command(
-            "build",
-            *options,
-            "--vars",
-            json.dumps(variables),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert built.returncode == 0, built.stdout[-6000:]
+# The raw schemas as vars: no SQL names them.
+VARIABLES = {
+    "regal_voice_schema": SCHEMAS["regal_voice"],
+    "brand_schemas": [SCHEMAS[name] for name in ("web", "ios", "server")],
+}
 
 
 def differences(expected: dict[str, Counter], actual: dict[str, Counter]) -> list[str]:
@@ -148,7 +116,7 @@ def test_marts_on_postgres_equal_the_marts_on_duckdb(tmp_path):
         # the builds are complete and the second one recomputes only what the last day touched.
         with psycopg2.connect(url) as con, con.cursor() as cursor:
             cursor.execute(RUN_LOG_TABLES + REGISTRY_TABLE)
-        destination = dlt.destinations.postgres(credentials=url.replace("@", ":trust@", 1))
+        destination = dlt_destination(url)
         state = tmp_path / "pg-state" / "warehouse.duckdb"
         for step, paths in enumerate(
             [
@@ -162,6 +130,7 @@ def test_marts_on_postgres_equal_the_marts_on_duckdb(tmp_path):
                 url_of = source_url(archive, dataset)
                 load_source(SCHEMAS[dataset], url_of, state, None, destination)
             # The first build in full, the second incremental: as the product plans them.
-            dbt_build_on_postgres(url, tmp_path, *(["--full-refresh"] if step == 0 else []))
+            full = ["--full-refresh"] if step == 0 else []
+            dbt_build(url, tmp_path, *full, "--vars", json.dumps(VARIABLES))
             found = differences(marts(duckdb_marts(on_duckdb)), marts(postgres_marts(url)))
             assert not found, f"after load {step + 1}:\n" + "\n".join(found)

@@ -9,15 +9,11 @@ each model and the logic of each unit test on the second engine.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from pipelines.transform import dbt_command
-from tests.postgres_cluster import postgres_server
+from tests.postgres_cluster import dbt_build, postgres_server
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -25,30 +21,10 @@ PROJECT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 def test_every_model_and_unit_test_builds_on_postgres(tmp_path):
     with postgres_server() as url:
-        address = urlparse(url)
-        env = {
-            **os.environ,
-            "WAREHOUSE": url,
-            "PGHOST": address.hostname,
-            "PGPORT": str(address.port),
-            "PGUSER": address.username,
-            "PGDATABASE": address.path.lstrip("/"),
-            "DBT_USE_COLORS": "false",
-        }
-        target = tmp_path / "target"
         # The run logs are the loader's (ops.load_runs, ops.sources): not written here yet.
-        command = dbt_command(
-            "build",
-            "--exclude",
-            "source:ops",
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(tmp_path / "logs"),
-        )
-        built = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-        assert built.returncode == 0, built.stdout[-6000:]
+        dbt_build(url, tmp_path, "--exclude", "source:ops")
         assert "Using postgres connection" in (tmp_path / "logs" / "dbt.log").read_text()
+    target = tmp_path / "target"
     results = json.loads((target / "run_results.json").read_text())["results"]
     statuses = {}
     for result in results:

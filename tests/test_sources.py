@@ -4,10 +4,7 @@ is written, and a three-source workspace loaded over several runs as a brand wou
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -30,7 +27,7 @@ from pipelines.sources import (
     resolve_sources,
     settings_from_config,
 )
-from tests.conftest import PROJECT, message, run_pipelines, source_url, write_archive_file
+from tests.conftest import message, run_pipelines, source_url, write_archive_file
 
 
 def layer(regal=None, segment=None, brands=()) -> SourceSettings:
@@ -145,15 +142,7 @@ def test_dlt_config_names_brand_sources_in_a_table(tmp_path):
         f'[sources.regal_voice]\nbucket_url = "{rv}"\n[sources.brands]\nweb = "file://{web}"\n'
     )
     warehouse = tmp_path / "warehouse.duckdb"
-    result = subprocess.run(
-        [sys.executable, "-m", "pipelines", "ingest", "--warehouse", str(warehouse)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    run_pipelines("ingest", "--warehouse", str(warehouse), cwd=project)
     assert query(warehouse, "SELECT name, url FROM ops.sources ORDER BY name") == [
         ("regal_voice", str(rv)),
         ("web", f"file://{web}"),

@@ -61,22 +61,13 @@
 -#}
 {% macro typed_brand_source(table_name, columns) -%}
     {%- set declared = source('segment', table_name) -%}
-    {%- if model.resource_type == 'unit_test' or not execute -%}
-        {%- set schemas = [var('segment_schema')] -%}
-    {%- else -%}
-        {%- set schemas = brand_schemas() -%}
-    {%- endif -%}
-    {%- if schemas | length == 0 %}
-    select cast(null as varchar) as source, typed.*
-    from ({{ typed_relation(api.Relation.create(database=declared.database, schema=var('segment_schema'), identifier=table_name), columns) }}) as typed
-    where false
-    {%- endif %}
+    {%- set fixture = model.resource_type == 'unit_test' or not execute -%}
+    {#- No brand source yet: the `segment` schema, which then does not exist either, gives
+        typed columns and no rows. -#}
+    {%- set schemas = [var('segment_schema')] if fixture else (brand_schemas() or [var('segment_schema')]) -%}
     {%- for schema in schemas %}
-        {%- if model.resource_type == 'unit_test' or not execute -%}
-            {%- set relation = declared -%}
-        {%- else -%}
-            {%- set relation = api.Relation.create(database=declared.database, schema=schema, identifier=table_name) -%}
-        {%- endif %}
+        {%- set relation = declared if fixture else api.Relation.create(
+            database=declared.database, schema=schema, identifier=table_name) %}
     select '{{ schema }}' as source, typed.*
     from ({{ typed_relation(relation, columns) }}) as typed
     {{- "\n    union all" if not loop.last }}
