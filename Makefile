@@ -1,19 +1,20 @@
 # The user interface of the project: every target a user or cron needs.
-# Variables (all optional): REGAL_VOICE_URL, SOURCES, SEGMENT_URL, WAREHOUSE, LOCK_WAIT, BUSY_WAIT, FULL,
-# PUBLISH_KEEP_HOURS, DOCS_PORT, SQL.
+# Variables (all optional): REGAL_VOICE_URL, SOURCES, SEGMENT_URL, WAREHOUSE (a DuckDB file or a
+# postgresql:// URL), STATE_DIR, LOCK_WAIT, BUSY_WAIT, FULL, PUBLISH_KEEP_HOURS, DOCS_PORT, SQL.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE := data/sample
 STAMP := $(VENV)/.installed
 
-export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL
+export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE STATE_DIR LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL
 
 .PHONY: load ingest transform shell report docs docs-static sample test lint bench clean
 
 DOCS_PORT ?= 8080
-# dbt resolves a relative DuckDB path against its working directory: hand it an absolute one.
-DBT_WAREHOUSE = $(abspath $(or $(WAREHOUSE),data/warehouse.duckdb))
+# dbt resolves a relative DuckDB path against its working directory: hand it an absolute one
+# (a PostgreSQL URL goes through as it is).
+DBT_WAREHOUSE = $(if $(filter postgres%,$(WAREHOUSE)),$(WAREHOUSE),$(abspath $(or $(WAREHOUSE),data/warehouse.duckdb)))
 # Colours only on a terminal: in cron mail and CI logs they are escape codes.
 DBT_COLORS := $(shell test -t 1 && echo true || echo false)
 DBT = WAREHOUSE=$(DBT_WAREHOUSE) DBT_USE_COLORS=$(DBT_COLORS) $(BIN)/dbt
@@ -45,7 +46,8 @@ ingest: $(STAMP) $(SAMPLE)/manifest.json
 transform: $(STAMP)
 	$(BIN)/python -m pipelines transform
 
-# Opens what analysts read (the published copy) in DuckDB's SQL shell, read-only.
+# Opens what analysts read, read-only: the published copy in DuckDB's SQL shell, or psql on a
+# PostgreSQL warehouse.
 # SQL="select …" runs one query and prints its result instead.
 shell: $(STAMP)
 	@$(BIN)/python -m pipelines shell

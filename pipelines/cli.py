@@ -11,13 +11,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.errors import EXIT_ANOTHER_LOAD, EXIT_WAREHOUSE_BUSY, describe
+from pipelines.errors import (
+    EXIT_ANOTHER_LOAD,
+    EXIT_WAREHOUSE_BUSY,
+    WarehouseConfigError,
+    describe,
+)
 from pipelines.publish import DEFAULT_KEEP_HOURS
 from pipelines.settings import DEFAULT_WAREHOUSE, SAMPLE_ROOT
 
@@ -26,10 +32,19 @@ if TYPE_CHECKING:
 
     from duckdb import DuckDBPyConnection
 
+    from pipelines.postgres import Connection
     from pipelines.run_log import Phases
     from pipelines.sources import Source, SourceSettings
+    from pipelines.targets import DuckDBFile, PostgresTarget
+
+    Target = DuckDBFile | PostgresTarget
 
 log = logging.getLogger("pipelines.load")
+
+WAREHOUSE_HELP = (
+    f"a DuckDB file, or postgresql://user@host:port/dbname (default $WAREHOUSE or "
+    f"{DEFAULT_WAREHOUSE})"
+)
 
 
 def resolve_setting(option: str | None, env_var: str, default: str) -> str:
@@ -57,8 +72,22 @@ def print_summary(runs, seconds: float) -> None:
             out.write(f"warning: {warning}\n")
 
 
+def warehouse_setting(args: argparse.Namespace) -> str:
+    """A DuckDB file, or a PostgreSQL server (``pipelines.targets``)."""
+    return resolve_setting(args.warehouse, "WAREHOUSE", str(DEFAULT_WAREHOUSE))
+
+
 def warehouse_path(args: argparse.Namespace) -> Path:
-    return Path(resolve_setting(args.warehouse, "WAREHOUSE", str(DEFAULT_WAREHOUSE)))
+    """The DuckDB file of a command that reads one (``shell``, ``report``)."""
+    from pipelines.postgres import is_postgres
+
+    setting = warehouse_setting(args)
+    if is_postgres(setting):
+        raise WarehouseConfigError(
+            f"`{args.command}` reads a DuckDB warehouse's analysts' copy; on PostgreSQL, "
+            "analysts connect to the server itself (psql, or any BI tool), schema analytics"
+        )
+    return Path(setting)
 
 
 def source_layers(args: argparse.Namespace) -> Iterator[SourceSettings]:
@@ -84,8 +113,8 @@ def source_layers(args: argparse.Namespace) -> Iterator[SourceSettings]:
 def ingest(
     sources: list[Source],
     is_sample: bool,
-    warehouse: Path,
-    connection: DuckDBPyConnection,
+    target: Target,
+    connection: DuckDBPyConnection | Connection,
     runs: list,
 ) -> None:
     """Load every source, appending each one's run to ``runs`` as it ends.
@@ -105,7 +134,13 @@ def ingest(
     failures = []
     for source in sources:
         try:
-            source_run = load_source(source.name, source.url, warehouse, connection)
+            source_run = load_source(
+                source.name,
+                source.url,
+                target.state_anchor,
+                connection if target.engine == "duckdb" else None,
+                target.destination(),
+            )
         except Exception as exc:
             if not hasattr(exc, "exit_code"):
                 raise
@@ -127,8 +162,11 @@ def ingest(
 
 
 def build_models(
-    args: argparse.Namespace, warehouse: Path, connection: DuckDBPyConnection, phases: Phases
-) -> DuckDBPyConnection:
+    args: argparse.Namespace,
+    target: Target,
+    connection: DuckDBPyConnection | Connection,
+    phases: Phases,
+) -> DuckDBPyConnection | Connection:
     """``dbt build`` as much as new data and the models need; the connection, reopened."""
     from pipelines.transform import (
         freshness_threshold_hours,
@@ -137,7 +175,6 @@ def build_models(
         run_dbt_build,
         stale_sources,
     )
-    from pipelines.warehouse import wait_for_warehouse
 
     started = time.monotonic()
     checksum = project_checksum()
@@ -145,11 +182,12 @@ def build_models(
     phases.build_mode = plan.mode
     log.info("models: %s build, %s", plan.mode, plan.reason)
     if plan.mode != "skip":
-        # dbt opens the file in its own process: wait until nobody else holds it.
+        # dbt connects in its own process: a DuckDB file takes one process at a time, so
+        # wait until nobody else holds it.
         connection.close()
-        wait_for_warehouse(warehouse, args.busy_wait).close()
-        run_dbt_build(warehouse, plan, checksum)
-        connection = wait_for_warehouse(warehouse, args.busy_wait)
+        target.connect(args.busy_wait).close()
+        run_dbt_build(target.dbt_environment(), plan, checksum)
+        connection = target.connect(args.busy_wait)
     phases.build = time.monotonic() - started
     for warning in stale_sources(connection, freshness_threshold_hours()):
         log.warning("freshness: %s", warning)
@@ -186,63 +224,70 @@ def publish_for_analysts(args: argparse.Namespace, warehouse: Path, run_id: str)
 
 def run(args: argparse.Namespace) -> None:
     """One scheduled run: the lock, the warehouse, the load, dbt, the run log, the copy."""
-    from pipelines.errors import NoWarehouse
     from pipelines.registry import ensure_registry
     from pipelines.run_log import Phases, finish_run, start_run
     from pipelines.sources import resolve_sources
-    from pipelines.warehouse import LoadLock, published_path, wait_for_warehouse
+    from pipelines.targets import target_of
+    from pipelines.warehouse import published_path
 
-    warehouse = warehouse_path(args)
+    target = target_of(warehouse_setting(args), Path(args.state_dir) if args.state_dir else None)
     if args.command in ("load", "ingest"):
         # Checked before the warehouse is created or opened: a refused run writes nothing.
         sources, is_sample = resolve_sources(source_layers(args))
-    if not warehouse.exists():
-        if args.command == "transform":
-            raise NoWarehouse(f"no warehouse at {warehouse}: load it first (`make load`)")
-        # A typo in WAREHOUSE would otherwise load a whole new warehouse without a word.
-        log.warning("creating a new warehouse at %s", warehouse.resolve())
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    target.prepare(args.command)
     started = time.monotonic()
     phases = Phases()
-    with LoadLock(warehouse, args.lock_wait):
-        connection = wait_for_warehouse(warehouse, args.busy_wait)
+    with target.lock(args.lock_wait):
+        connection = target.connect(args.busy_wait)
         run_id = start_run(connection, args.command)
         ensure_registry(connection)  # the models find the brand sources in it
         runs, status, error = [], "failed", None
         try:
             if args.command in ("load", "ingest"):
-                ingest(sources, is_sample, warehouse, connection, runs)
+                ingest(sources, is_sample, target, connection, runs)
                 phases.ingest = time.monotonic() - started
             if args.command in ("load", "transform"):
-                connection = build_models(args, warehouse, connection, phases)
+                connection = build_models(args, target, connection, phases)
             status = "succeeded"
         except BaseException as exc:
             error = describe(exc)
             raise
         finally:
             connection.close()  # a failed run may have left it open
-            connection = wait_for_warehouse(warehouse, args.busy_wait)
+            connection = target.connect(args.busy_wait)
             try:
                 finish_run(connection, run_id, status, runs, error, phases)
-                connection.execute("CHECKPOINT")
+                target.commit(connection)
             finally:
                 connection.close()
-        loaded = any(source_run.tally.files_read for source_run in runs)
-        built = phases.build_mode not in (None, "skip")
-        if loaded or built or not published_path(warehouse).exists():
-            phases.publish = publish_for_analysts(args, warehouse, run_id)
-        else:
-            # A scheduled no-op stays cheap: the analysts' copy already holds this data.
-            log.info("nothing new: %s left as it was", published_path(warehouse))
+        if target.has_analysts_copy:
+            loaded = any(source_run.tally.files_read for source_run in runs)
+            built = phases.build_mode not in (None, "skip")
+            if loaded or built or not published_path(target.path).exists():
+                phases.publish = publish_for_analysts(args, target.path, run_id)
+            else:
+                # A scheduled no-op stays cheap: the analysts' copy already holds this data.
+                log.info("nothing new: %s left as it was", published_path(target.path))
     log.info("run: %s, %.1fs in all", phases.describe(), time.monotonic() - started)
 
 
 def shell(args: argparse.Namespace) -> int:
-    """What analysts read, in DuckDB's SQL shell, read-only; with ``--sql``, one query."""
+    """What analysts read, read-only: DuckDB's SQL shell on the analysts' copy, or psql on a
+    PostgreSQL warehouse; with ``--sql``, one query."""
     from pipelines.errors import NoAnalystsCopy
+    from pipelines.postgres import PostgresServer, is_postgres
     from pipelines.warehouse import published_path
 
-    catalog = published_path(warehouse_path(args))
+    setting = warehouse_setting(args)
+    if is_postgres(setting):
+        command, environment = PostgresServer.from_setting(setting).shell_command(args.sql)
+        if shutil.which("psql") is None:
+            raise WarehouseConfigError(
+                "psql is not installed: install PostgreSQL's client (apt-get install -y "
+                "postgresql-client), or connect with any PostgreSQL client"
+            )
+        return subprocess.run(command, env={**os.environ, **environment}, check=False).returncode
+    catalog = published_path(Path(setting))
     if not catalog.exists():
         raise NoAnalystsCopy(
             f"no analysts' copy at {catalog}: run `make load` (or `make transform`) first"
@@ -296,7 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
         )
     for name in ("load", "ingest", "transform"):
         command = commands.choices[name]
-        command.add_argument("--warehouse", help=f"DuckDB file (default {DEFAULT_WAREHOUSE})")
+        command.add_argument(
+            "--warehouse",
+            help=WAREHOUSE_HELP,
+        )
         for option, variable, default, outcome in [
             (
                 "--lock-wait",
@@ -318,6 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
                 help=f"seconds to wait for {outcome}; default ${variable} or {default}",
             )
         command.add_argument(
+            "--state-dir",
+            default=os.environ.get("STATE_DIR") or None,
+            help="folder of dlt's pipeline state for a PostgreSQL warehouse (default $STATE_DIR "
+            "or data/; a DuckDB warehouse keeps it beside its file)",
+        )
+        command.add_argument(
             "--publish-keep-hours",
             type=float,
             default=float(os.environ.get("PUBLISH_KEEP_HOURS") or DEFAULT_KEEP_HOURS),
@@ -327,7 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser(
         "shell", help="open what analysts read in DuckDB's SQL shell, read-only"
     )
-    command.add_argument("--warehouse", help=f"DuckDB file (default {DEFAULT_WAREHOUSE})")
+    command.add_argument(
+        "--warehouse",
+        help=WAREHOUSE_HELP,
+    )
     command.add_argument(
         "--sql",
         default=os.environ.get("SQL") or None,

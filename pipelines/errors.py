@@ -8,6 +8,7 @@ QUOTED_VALUE = re.compile(r"'[^']*'")
 
 # Exit codes a scheduler can tell apart (sysexits.h); any other failure exits 1.
 EXIT_SOURCE_EMPTY = 66  # EX_NOINPUT: the source folder lists nothing
+EXIT_WAREHOUSE_UNREACHABLE = 69  # EX_UNAVAILABLE: the PostgreSQL server did not answer
 EXIT_WAREHOUSE_BUSY = 73  # EX_CANTCREAT: another process holds the warehouse file
 EXIT_SOURCE_UNREADABLE = 74  # EX_IOERR: the archive could not be listed or read
 EXIT_ANOTHER_LOAD = 75  # EX_TEMPFAIL: another load is running; try again later
@@ -89,6 +90,20 @@ class NoWarehouse(RuntimeError):
     """``transform`` on a warehouse file that does not exist (a typo, or never loaded)."""
 
     exit_code = EXIT_SOURCE_EMPTY
+
+
+class WarehouseConfigError(RuntimeError):
+    """The warehouse cannot be reached as configured (a PostgreSQL URL without a password
+    anywhere, a malformed URL): nothing was written."""
+
+    exit_code = EXIT_CONFIG
+
+
+class WarehouseUnreachable(RuntimeError):
+    """The PostgreSQL server did not answer or refused the connection: nothing was written,
+    and the next run tries again."""
+
+    exit_code = EXIT_WAREHOUSE_UNREACHABLE
 
 
 class NoAnalystsCopy(RuntimeError):

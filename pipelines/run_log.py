@@ -138,7 +138,7 @@ def record_sources(con: duckdb.DuckDBPyConnection, run_id: str, source_runs: Ite
     for run in source_runs:
         tally = run.tally
         con.execute(
-            f"INSERT OR REPLACE INTO {SOURCE_LOG} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {SOURCE_LOG} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 run.dataset,

@@ -66,7 +66,8 @@ def raw_watermark(con: duckdb.DuckDBPyConnection) -> datetime | None:
     ]
     if not parts:
         return None
-    return con.execute(f"SELECT max(loaded_at) FROM ({' UNION ALL '.join(parts)})").fetchone()[0]
+    loads = " UNION ALL ".join(parts)
+    return con.execute(f"SELECT max(loaded_at) FROM ({loads}) AS loads").fetchone()[0]
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,10 @@ def build_arguments(plan: BuildPlan, checksum: str) -> list[str]:
     return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(variables)]
 
 
-def run_dbt_build(warehouse: Path, plan: BuildPlan, checksum: str) -> None:
-    env = {**os.environ, "WAREHOUSE": str(warehouse.resolve())}
+def run_dbt_build(connection_environment: dict[str, str], plan: BuildPlan, checksum: str) -> None:
+    """``connection_environment``: what the committed profile reads to reach the warehouse
+    (``WAREHOUSE``, and the ``PG*`` variables for a server; ``targets.py``)."""
+    env = {**os.environ, **connection_environment}
     # Colours only for a person at a terminal: in cron mail they are escape codes.
     env["DBT_USE_COLORS"] = "true" if sys.stdout.isatty() else "false"
     completed = subprocess.run(dbt_command(*build_arguments(plan, checksum)), env=env)

@@ -8,14 +8,10 @@ last day (an incremental build).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
-from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import psycopg2
 import pytest
 
@@ -24,55 +20,11 @@ from pipelines.registry import CREATE as REGISTRY_TABLE
 from pipelines.run_log import CREATE as RUN_LOG_TABLES
 from pipelines.sample.archive import generate_archive
 from tests.conftest import load_arguments, run_pipelines, source_url
+from tests.mart_rows import differences, duckdb_marts, marts, postgres_marts
 from tests.postgres_cluster import dbt_build, dlt_destination, postgres_server
 
 # The raw schemas on PostgreSQL, named otherwise than the loader names them by default.
 SCHEMAS = {"regal_voice": "rv_raw", "web": "web_raw", "ios": "ios_raw", "server": "server_raw"}
-BOOKKEEPING = {"refreshed_at"}
-
-
-def normalised(value):
-    """One spelling of a value on both engines: floats to 9 digits, instants in UTC."""
-    if isinstance(value, Decimal):
-        value = float(value)
-    if isinstance(value, float):
-        return round(value, 9)
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC)
-    return value
-
-
-def marts(rows_by_table: dict[str, tuple[list[str], list[tuple]]]) -> dict[str, Counter]:
-    result = {}
-    for table, (columns, rows) in rows_by_table.items():
-        keep = [i for i, name in enumerate(columns) if name not in BOOKKEEPING]
-        result[table] = Counter(tuple(normalised(row[i]) for i in keep) for row in rows)
-    return result
-
-
-def duckdb_marts(warehouse: Path) -> dict:
-    found = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        con.execute("SET TimeZone = 'UTC'")
-        for (table,) in con.sql(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'analytics'"
-        ).fetchall():
-            relation = con.sql(f"SELECT * FROM analytics.{table}")
-            found[table] = (relation.columns, relation.fetchall())
-    return found
-
-
-def postgres_marts(url: str) -> dict:
-    found = {}
-    with psycopg2.connect(url) as con, con.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics' "
-            "AND table_type = 'BASE TABLE'"
-        )
-        for (table,) in cursor.fetchall():
-            cursor.execute(f"SELECT * FROM analytics.{table}")
-            found[table] = ([d.name for d in cursor.description], cursor.fetchall())
-    return found
 
 
 # The raw schemas as vars: no SQL names them.
@@ -80,20 +32,6 @@ VARIABLES = {
     "regal_voice_schema": SCHEMAS["regal_voice"],
     "brand_schemas": [SCHEMAS[name] for name in ("web", "ios", "server")],
 }
-
-
-def differences(expected: dict[str, Counter], actual: dict[str, Counter]) -> list[str]:
-    assert set(actual) == set(expected)
-    found = []
-    for table, rows in expected.items():
-        assert sum(rows.values()) > 0, f"{table} is empty: the archive tested nothing"
-        missing, extra = rows - actual[table], actual[table] - rows
-        if missing or extra:
-            found.append(
-                f"{table}: {sum(missing.values())} DuckDB rows missing on PostgreSQL, "
-                f"{sum(extra.values())} extra; e.g. {list(missing)[:1]} / {list(extra)[:1]}"
-            )
-    return found
 
 
 @pytest.mark.slow
@@ -112,8 +50,9 @@ def test_marts_on_postgres_equal_the_marts_on_duckdb(tmp_path):
 
     on_duckdb = tmp_path / "duckdb" / "warehouse.duckdb"
     with postgres_server() as url:
-        # The run logs the loader keeps (its PostgreSQL path is to come): the same tables, so
-        # the builds are complete and the second one recomputes only what the last day touched.
+        # The run logs the loader keeps, made by hand as a brand would for a warehouse Segment
+        # loads: the builds are then complete, and the second one recomputes only what the
+        # last day touched. (`make load` on PostgreSQL: tests/test_cli_postgres.py.)
         with psycopg2.connect(url) as con, con.cursor() as cursor:
             cursor.execute(RUN_LOG_TABLES + REGISTRY_TABLE)
         destination = dlt_destination(url)

@@ -1,0 +1,245 @@
+"""A PostgreSQL server as the warehouse: ``WAREHOUSE=postgresql://user@host:port/dbname``.
+
+A run on a server is the run on a DuckDB file (``pipelines.cli``): dlt's postgres destination
+writes the raw schemas, the run log and the source registry go through the same SQL, and the
+committed profile's ``postgres`` target builds the models. What differs lives here:
+
+- **Credentials.** The URL names the server. Its password comes from the URL, else dlt's
+  config (``DESTINATION__POSTGRES__CREDENTIALS__PASSWORD``, or ``[destination.postgres.
+  credentials]`` in ``.dlt/secrets.toml``), else libpq's ``PGPASSWORD``; never from the repo.
+  ``WAREHOUSE=postgres`` takes the whole server from dlt's ``destination.postgres.credentials``.
+- **Two loads at once.** A session-level advisory lock, held on its own connection for the
+  whole run. The server releases it when that connection ends, so a killed load never leaves
+  it behind, as the kernel does for the lock file beside a DuckDB warehouse.
+- **Readers.** Analysts and BI tools connect to the server itself, which serves readers while
+  a load writes; there is no analysts' copy to publish.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg2
+from dlt.common.configuration import resolve_configuration
+from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.destinations.impl.postgres.configuration import PostgresCredentials
+
+from pipelines.errors import AnotherLoadRunning, WarehouseConfigError, WarehouseUnreachable
+
+log = logging.getLogger("pipelines.load")
+
+SCHEMES = ("postgresql://", "postgres://")
+# WAREHOUSE values that name no server: dlt's destination config does.
+FROM_DLT_CONFIG = ("postgres", "postgresql", *SCHEMES)
+CONFIG_SECTIONS = ("destination", "postgres")
+PASSWORD_HELP = (
+    "give its password as DESTINATION__POSTGRES__CREDENTIALS__PASSWORD or PGPASSWORD in the "
+    "environment, or as password under [destination.postgres.credentials] in .dlt/secrets.toml"
+)
+# One advisory lock key for every load of a database (advisory locks are per database); below
+# 2**31, so pg_locks shows it whole in `objid`.
+LOAD_LOCK_KEY = 0x5E6A1
+CONNECT_TIMEOUT_SECONDS = 15
+
+
+def is_postgres(setting: str) -> bool:
+    """Whether a WAREHOUSE value names a PostgreSQL server rather than a DuckDB file."""
+    return setting.startswith(SCHEMES) or setting in FROM_DLT_CONFIG
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """The server and database a run writes to, with resolved credentials."""
+
+    host: str
+    port: int
+    user: str
+    database: str
+    password: str = field(repr=False)
+
+    @classmethod
+    def from_setting(cls, setting: str) -> PostgresServer:
+        explicit = None if setting in FROM_DLT_CONFIG else setting
+        credentials = _resolve_credentials(explicit)
+        return cls(
+            host=credentials.host,
+            port=int(credentials.port or 5432),
+            user=credentials.username,
+            database=credentials.database,
+            password=str(credentials.password),
+        )
+
+    def __str__(self) -> str:
+        """The server as logs name it: never with its password."""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.database}"
+
+    def connect(self, purpose: str = "load") -> psycopg2.extensions.connection:
+        """A connection in autocommit mode, named in ``pg_stat_activity`` as this process's."""
+        try:
+            return psycopg2.connect(
+                host=self.host,
+                port=self.port,
+                user=self.user,
+                password=self.password,
+                dbname=self.database,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                application_name=f"regal-voice {purpose} ({socket.gethostname()}:{os.getpid()})",
+            )
+        except psycopg2.OperationalError as error:
+            reason = " ".join(str(error).split()).rstrip(".")
+            raise WarehouseUnreachable(
+                f"{self}: {reason} — check that the server runs and accepts this user; "
+                "nothing was written, and the next run tries again"
+            ) from None
+
+    def libpq_environment(self) -> dict[str, str]:
+        """The ``PG*`` variables the committed profile's postgres target connects with."""
+        return {
+            "PGHOST": self.host,
+            "PGPORT": str(self.port),
+            "PGUSER": self.user,
+            "PGPASSWORD": self.password,
+            "PGDATABASE": self.database,
+        }
+
+    def dlt_destination(self):
+        import dlt
+
+        credentials = PostgresCredentials()
+        credentials.host, credentials.port = self.host, self.port
+        credentials.username, credentials.password = self.user, self.password
+        credentials.database = self.database
+        return dlt.destinations.postgres(credentials=credentials)
+
+    def state_anchor(self, state_folder: Path) -> Path:
+        """A name in ``state_folder`` that dlt's pipeline state is kept beside, one per
+        server and database (dlt also keeps the state in the database and restores it
+        from there when the folder is lost)."""
+        return state_folder / f"postgres-{self.host}-{self.port}-{self.database}"
+
+    def shell_command(self, sql: str | None) -> tuple[list[str], dict[str, str]]:
+        """psql on this database in read-only transactions, and its environment."""
+        command = ["psql", "--no-psqlrc", "--set=ON_ERROR_STOP=1"]
+        if sql:
+            command += ["--command", sql]
+        environment = {
+            **self.libpq_environment(),
+            "PGOPTIONS": "-c default_transaction_read_only=on",
+            "PGAPPNAME": "regal-voice shell",
+        }
+        return command, environment
+
+
+def _resolve_credentials(explicit: str | None) -> PostgresCredentials:
+    try:
+        return resolve_configuration(
+            PostgresCredentials(), sections=CONFIG_SECTIONS, explicit_value=explicit
+        )
+    except ConfigFieldMissingException as missing:
+        credentials = missing.config
+        password = os.environ.get("PGPASSWORD")
+        if missing.fields == ["password"] and password:
+            credentials.password = password
+            return credentials
+        if explicit is None:
+            raise WarehouseConfigError(
+                "WAREHOUSE=postgres takes the server from dlt's config, which names none: set "
+                "DESTINATION__POSTGRES__CREDENTIALS=postgresql://user@host:port/dbname, or "
+                "credentials under [destination.postgres] in .dlt/secrets.toml, or give the "
+                "URL as WAREHOUSE"
+            ) from None
+        raise WarehouseConfigError(
+            f"{explicit.split('?')[0]}: no {', '.join(missing.fields)} for this server: "
+            + PASSWORD_HELP
+        ) from None
+    except ValueError as error:
+        raise WarehouseConfigError(f"WAREHOUSE is not a PostgreSQL URL: {error}") from None
+
+
+class Connection:
+    """A psycopg2 connection with the slice of DuckDB's connection API the run's bookkeeping
+    uses (``execute`` with ``?`` parameters, then ``fetchone``/``fetchall``), so the run log,
+    the source registry and the build planner have one implementation for both engines."""
+
+    def __init__(self, connection: psycopg2.extensions.connection) -> None:
+        connection.autocommit = True  # as DuckDB's: every statement commits
+        self._connection = connection
+        self._cursor = connection.cursor()
+
+    def execute(self, sql: str, parameters: list | tuple | None = None) -> Connection:
+        if parameters:
+            sql = sql.replace("%", "%%").replace("?", "%s")
+        self._cursor.execute(sql, parameters or None)
+        return self
+
+    def fetchone(self):
+        return self._cursor.fetchone()
+
+    def fetchall(self):
+        return self._cursor.fetchall()
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class AdvisoryLock:
+    """One load per database at a time: PostgreSQL's session-level advisory lock."""
+
+    def __init__(self, server: PostgresServer, wait_seconds: float = 0.0) -> None:
+        self.server = server
+        self.wait_seconds = wait_seconds
+        self._connection = None
+
+    def _holder(self, connection) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT a.pid, a.application_name, a.client_addr, a.backend_start "
+                "FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 "
+                "AND l.objid = %s AND l.database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())",
+                [LOAD_LOCK_KEY],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return "a session that has just ended"
+        pid, application, address, since = row
+        return (
+            f"server pid {pid}, {application or 'an unnamed client'} from "
+            f"{address or 'a local socket'}, connected {since:%Y-%m-%d %H:%M:%S %Z}"
+        )
+
+    def __enter__(self) -> AdvisoryLock:
+        connection = self.server.connect("load lock")
+        connection.autocommit = True
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOAD_LOCK_KEY])
+                if cursor.fetchone()[0]:
+                    break
+            if time.monotonic() >= deadline:
+                holder = self._holder(connection)
+                connection.close()
+                raise AnotherLoadRunning(
+                    f"another load is running on {self.server} ({holder}); this run did "
+                    f"nothing. Advisory lock key: {LOAD_LOCK_KEY}"
+                )
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+        self._connection = connection
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._connection is not None:
+            # Closing the session releases the lock, even if the unlock below cannot run.
+            try:
+                with self._connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [LOAD_LOCK_KEY])
+            finally:
+                self._connection.close()
+                self._connection = None

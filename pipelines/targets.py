@@ -1,0 +1,108 @@
+"""Where a run writes: a DuckDB file or a PostgreSQL server, as ``WAREHOUSE`` says.
+
+The run itself (``pipelines.cli``) is one sequence for both: take the lock, open a connection
+for the run log and the source registry, load through dlt, build with dbt, log the outcome.
+A target answers the few questions whose answers differ: how loads are kept apart, how to
+connect, where dlt keeps its state, what dbt's profile needs, and whether analysts read a
+published copy (a DuckDB file, which one writer holds) or the warehouse itself (a server).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.errors import NoWarehouse
+from pipelines.postgres import AdvisoryLock, Connection, PostgresServer, is_postgres
+from pipelines.settings import DEFAULT_WAREHOUSE
+from pipelines.warehouse import LoadLock, wait_for_warehouse
+
+log = logging.getLogger("pipelines.load")
+
+
+@dataclass(frozen=True)
+class DuckDBFile:
+    """A DuckDB file: a lock file beside it, one writing process at a time, and an analysts'
+    copy published after every run that changed something."""
+
+    path: Path
+    engine = "duckdb"
+    has_analysts_copy = True
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def prepare(self, command: str) -> None:
+        if not self.path.exists():
+            if command == "transform":
+                raise NoWarehouse(f"no warehouse at {self.path}: load it first (`make load`)")
+            # A typo in WAREHOUSE would otherwise load a whole new warehouse without a word.
+            log.warning("creating a new warehouse at %s", self.path.resolve())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def lock(self, wait_seconds: float) -> AbstractContextManager:
+        return LoadLock(self.path, wait_seconds)
+
+    def connect(self, busy_wait: float):
+        return wait_for_warehouse(self.path, busy_wait)
+
+    def commit(self, connection) -> None:
+        """Write what the run logged into the file itself, not only DuckDB's journal."""
+        connection.execute("CHECKPOINT")
+
+    @property
+    def state_anchor(self) -> Path:
+        return self.path
+
+    def destination(self):
+        return None  # dlt writes through the run's own connection (``load.make_pipeline``)
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {"WAREHOUSE": str(self.path.resolve())}
+
+
+@dataclass(frozen=True)
+class PostgresTarget:
+    """A PostgreSQL database: an advisory lock, any number of connections, no copy."""
+
+    server: PostgresServer
+    state_folder: Path = DEFAULT_WAREHOUSE.parent
+    engine = "postgres"
+    has_analysts_copy = False
+
+    def __str__(self) -> str:
+        return str(self.server)
+
+    def prepare(self, command: str) -> None:
+        self.server.connect("check").close()  # unreachable: say so before anything else
+
+    def lock(self, wait_seconds: float) -> AbstractContextManager:
+        return AdvisoryLock(self.server, wait_seconds)
+
+    def connect(self, busy_wait: float) -> Connection:
+        return Connection(self.server.connect())
+
+    def commit(self, connection: Connection) -> None:
+        """Every statement of the run's bookkeeping has committed already (autocommit)."""
+
+    @property
+    def state_anchor(self) -> Path:
+        return self.server.state_anchor(self.state_folder)
+
+    def destination(self):
+        return self.server.dlt_destination()
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {"WAREHOUSE": str(self.server), **self.server.libpq_environment()}
+
+
+def target_of(setting: str, state_folder: Path | None = None) -> DuckDBFile | PostgresTarget:
+    """The target a WAREHOUSE value names: a PostgreSQL URL (or ``postgres``, for the server
+    in dlt's config), else a DuckDB file. ``state_folder`` holds dlt's state for a server
+    (``data/`` by default); a DuckDB file keeps it beside itself."""
+    if is_postgres(setting):
+        server = PostgresServer.from_setting(setting)
+        return PostgresTarget(server, state_folder or DEFAULT_WAREHOUSE.parent)
+    return DuckDBFile(Path(setting))

@@ -1,0 +1,73 @@
+"""The marts of a DuckDB warehouse and of a PostgreSQL one, read into one comparable form:
+the tests of issue 15 check that both engines compute the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import psycopg2
+
+# Columns that say when a row was computed, not what it holds.
+BOOKKEEPING = {"refreshed_at"}
+
+
+def normalised(value):
+    """One spelling of a value on both engines: floats to 9 digits, instants in UTC."""
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float):
+        return round(value, 9)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC)
+    return value
+
+
+def marts(rows_by_table: dict[str, tuple[list[str], list[tuple]]]) -> dict[str, Counter]:
+    result = {}
+    for table, (columns, rows) in rows_by_table.items():
+        keep = [i for i, name in enumerate(columns) if name not in BOOKKEEPING]
+        result[table] = Counter(tuple(normalised(row[i]) for i in keep) for row in rows)
+    return result
+
+
+def duckdb_marts(warehouse: Path) -> dict:
+    found = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        for (table,) in con.sql(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'analytics'"
+        ).fetchall():
+            relation = con.sql(f"SELECT * FROM analytics.{table}")
+            found[table] = (relation.columns, relation.fetchall())
+    return found
+
+
+def postgres_marts(url: str) -> dict:
+    found = {}
+    with psycopg2.connect(url) as con, con.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics' "
+            "AND table_type = 'BASE TABLE'"
+        )
+        for (table,) in cursor.fetchall():
+            cursor.execute(f"SELECT * FROM analytics.{table}")
+            found[table] = ([d.name for d in cursor.description], cursor.fetchall())
+    return found
+
+
+def differences(expected: dict[str, Counter], actual: dict[str, Counter]) -> list[str]:
+    assert set(actual) == set(expected)
+    found = []
+    for table, rows in expected.items():
+        assert sum(rows.values()) > 0, f"{table} is empty: the archive tested nothing"
+        missing, extra = rows - actual[table], actual[table] - rows
+        if missing or extra:
+            found.append(
+                f"{table}: {sum(missing.values())} DuckDB rows missing on PostgreSQL, "
+                f"{sum(extra.values())} extra; e.g. {list(missing)[:1]} / {list(extra)[:1]}"
+            )
+    return found

@@ -1,0 +1,246 @@
+"""`make load` with WAREHOUSE=postgresql://… (issue 15): the command line, the lock, the
+credentials and what readers see, on a throwaway PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg2
+import pytest
+
+from pipelines.cli import main
+from pipelines.errors import EXIT_ANOTHER_LOAD, EXIT_CONFIG, EXIT_WAREHOUSE_UNREACHABLE
+from pipelines.postgres import LOAD_LOCK_KEY, PostgresServer
+from pipelines.sample.archive import generate_archive
+from tests.conftest import PROJECT, load_arguments, message, run_pipelines, write_archive_file
+from tests.mart_rows import differences, duckdb_marts, marts, postgres_marts
+from tests.postgres_cluster import postgres_server
+
+# Trust authentication takes any password; the product insists on one, as dlt does.
+PASSWORD = {"PGPASSWORD": "trust"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def database(server, request) -> str:
+    """A database of its own on the module's server: its URL, without a password."""
+    name = "t_" + request.node.name.lower()[:40].replace("[", "_").replace("]", "")
+    con = psycopg2.connect(server)
+    con.autocommit = True  # CREATE DATABASE runs outside a transaction
+    try:
+        con.cursor().execute(f'CREATE DATABASE "{name}"')
+    finally:
+        con.close()
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def query(url: str, sql: str) -> list[tuple]:
+    with psycopg2.connect(url) as con, con.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
+
+
+def cli(*arguments: str, cwd: Path = PROJECT, **env: str) -> subprocess.CompletedProcess:
+    """``python -m pipelines`` as cron runs it, without asserting its outcome."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, **env},
+    )
+
+
+class Reader(threading.Thread):
+    """An analyst querying while a load runs: every count each query returned."""
+
+    def __init__(self, url: str, tables: list[str]) -> None:
+        super().__init__(daemon=True)
+        self.url, self.tables = url, tables
+        self.seen: dict[str, set[int]] = {table: set() for table in tables}
+        self.errors: list[str] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        con = psycopg2.connect(self.url)
+        con.autocommit = True  # each count its own snapshot, as a BI tool's queries
+        with con.cursor() as cursor:
+            while not self.stop.is_set():
+                for table in self.tables:
+                    try:
+                        cursor.execute(f"SELECT count(*) FROM {table}")
+                        self.seen[table].add(cursor.fetchone()[0])
+                    except psycopg2.Error as error:
+                        self.errors.append(f"{table}: {error}")
+                time.sleep(0.005)
+        con.close()
+
+
+@pytest.mark.slow
+def test_make_load_on_postgres_builds_the_duckdb_marts_and_readers_never_see_half(
+    tmp_path, database
+):
+    """Two scheduled runs into PostgreSQL and into DuckDB on the same archive (the second one
+    brings the last day): equal marts after each; a no-op third run; an analyst querying
+    throughout the second run sees each table before it or after it, never in between."""
+    generated = tmp_path / "generated"
+    generate_archive(generated, days=3, tasks_per_day=40, messages_per_file=400)
+    files = sorted(generated.rglob("*.gz"))
+    last_day = max(path.parent.name for path in files)
+    archive = tmp_path / "archive"
+    on_duckdb = tmp_path / "duckdb" / "warehouse.duckdb"
+    state = tmp_path / "state"
+    watched = ["regal_voice.tracks", "regal_voice.call_completed", "web.identifies"]
+    watched += ["analytics.fct_calls", "analytics.fct_tasks", "analytics.agg_queue_daily"]
+    for step in (1, 2):
+        for path in files:
+            if (path.parent.name == last_day) == (step == 2):
+                target = archive / path.relative_to(generated)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+        run_pipelines(*load_arguments(archive, on_duckdb))
+        if step == 2:
+            before = {t: query(database, f"SELECT count(*) FROM {t}")[0][0] for t in watched}
+            reader = Reader(database, watched)
+            reader.start()
+        loaded = cli(*load_arguments(archive, database, "--state-dir", str(state)), **PASSWORD)
+        assert loaded.returncode == 0, loaded.stdout[-3000:] + loaded.stderr[-3000:]
+        if step == 2:
+            reader.stop.set()
+            reader.join()
+            assert not reader.errors, reader.errors[:3]
+            for table in watched:
+                after = query(database, f"SELECT count(*) FROM {table}")[0][0]
+                assert after > before[table], f"{table}: the last day added nothing"
+                # It queried before the load committed and after: it saw nothing else.
+                assert reader.seen[table] == {before[table], after}, (
+                    f"{table}: a reader saw {sorted(reader.seen[table])} rows, "
+                    f"not only {before[table]} (before) or {after} (after)"
+                )
+        found = differences(marts(duckdb_marts(on_duckdb)), marts(postgres_marts(database)))
+        assert not found, f"after load {step}:\n" + "\n".join(found)
+
+    runs = query(
+        database, "SELECT status, build_mode, files_read FROM ops.load_runs ORDER BY started_at"
+    )
+    assert [run[:2] for run in runs] == [("succeeded", "full"), ("succeeded", "incremental")]
+    assert runs[0][2] + runs[1][2] == len(files)
+    assert query(database, "SELECT name FROM ops.sources ORDER BY name") == [
+        ("ios",),
+        ("regal_voice",),
+        ("server",),
+        ("web",),
+    ]
+    # dlt's state for the server is where it was asked to be; no analysts' copy is written.
+    address = urlparse(database)
+    expected = f"postgres-{address.hostname}-{address.port}-{address.path.lstrip('/')}.dlt"
+    assert sorted(p.name for p in state.iterdir()) == [expected]
+    nothing_new = cli(*load_arguments(archive, database, "--state-dir", str(state)), **PASSWORD)
+    assert nothing_new.returncode == 0, nothing_new.stderr[-3000:]
+    assert "models: skip build" in nothing_new.stderr
+    assert "no publish" in nothing_new.stderr
+    # A transform on the server needs no load first: it plans against the same run log.
+    transformed = cli("transform", "--warehouse", database, **PASSWORD)
+    assert transformed.returncode == 0, transformed.stderr[-3000:]
+    assert "models: skip build" in transformed.stderr
+
+
+@pytest.mark.slow
+def test_two_loads_on_one_database_are_kept_apart_by_an_advisory_lock(tmp_path, database):
+    source = tmp_path / "rv"
+    write_archive_file(source, "1759622400000/a.gz", [message("m1")])
+    arguments = ["ingest", "--regal-voice-url", str(source), "--warehouse", database]
+    arguments += ["--state-dir", str(tmp_path / "state")]
+    holder = psycopg2.connect(database, application_name="the other load")
+    holder.autocommit = True
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [LOAD_LOCK_KEY])
+    refused = cli(*arguments, **PASSWORD)
+    assert refused.returncode == EXIT_ANOTHER_LOAD, refused.stderr
+    assert "another load is running" in refused.stderr
+    assert "the other load" in refused.stderr  # who holds it, for the person on call
+    assert query(database, "SELECT count(*) FROM pg_namespace WHERE nspname = 'regal_voice'") == [
+        (0,)
+    ]
+    # A load that dies lets go: the server ends its session, and with it the lock.
+    holder.close()
+    loaded = cli(*arguments, **PASSWORD)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert query(database, "SELECT count(*) FROM regal_voice.tracks") == [(1,)]
+
+
+@pytest.mark.slow
+def test_the_password_can_live_in_dlt_secrets(tmp_path, database, monkeypatch):
+    """A URL without a password and ``.dlt/secrets.toml`` beside the project, as a user keeps
+    credentials out of the repo and out of crontab."""
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    source = tmp_path / "rv"
+    write_archive_file(source, "1759622400000/a.gz", [message("m1")])
+    project = tmp_path / "project"
+    (project / ".dlt").mkdir(parents=True)
+    (project / ".dlt" / "secrets.toml").write_text(
+        '[destination.postgres.credentials]\npassword = "trust"\n'
+    )
+    arguments = ["ingest", "--regal-voice-url", str(source), "--warehouse", database]
+    run_pipelines(*arguments, "--state-dir", str(tmp_path / "state"), cwd=project)
+    assert query(database, "SELECT count(*) FROM regal_voice.tracks") == [(1,)]
+
+
+def test_the_password_comes_from_the_url_then_dlt_config_then_pgpassword(monkeypatch):
+    for variable in ("PGPASSWORD", "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("PGPASSWORD", "from-libpq")
+    url = "postgresql://bob@db.example:6543/wh"
+    assert PostgresServer.from_setting(url).password == "from-libpq"
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS__PASSWORD", "from-dlt")
+    server = PostgresServer.from_setting(url)
+    assert (server.password, server.host, server.port, server.user, server.database) == (
+        "from-dlt",
+        "db.example",
+        6543,
+        "bob",
+        "wh",
+    )
+    assert PostgresServer.from_setting("postgresql://bob:inline@db.example/wh").password == (
+        "inline"
+    )
+    assert "from-dlt" not in str(server) and "from-dlt" not in repr(server)
+    # WAREHOUSE=postgres: the whole server from dlt's destination config.
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", "postgresql://al:pw@h2:5433/db2")
+    monkeypatch.delenv("DESTINATION__POSTGRES__CREDENTIALS__PASSWORD")
+    assert str(PostgresServer.from_setting("postgres")) == "postgresql://al@h2:5433/db2"
+
+
+def test_a_server_without_a_password_or_out_of_reach_is_refused_before_any_work(
+    tmp_path, monkeypatch, capsys
+):
+    for variable in ("PGPASSWORD", "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .dlt/secrets.toml
+    source = tmp_path / "rv"
+    write_archive_file(source, "1759622400000/a.gz", [message("m1")])
+    state = tmp_path / "state"
+    arguments = ["ingest", "--regal-voice-url", str(source), "--state-dir", str(state)]
+    code = main([*arguments, "--warehouse", "postgresql://bob@127.0.0.1:1/wh"])
+    assert code == EXIT_CONFIG
+    assert "no password for this server" in capsys.readouterr().err
+    monkeypatch.setenv("PGPASSWORD", "secret-value")
+    code = main([*arguments, "--warehouse", "postgresql://bob@127.0.0.1:1/wh"])
+    assert code == EXIT_WAREHOUSE_UNREACHABLE
+    error = capsys.readouterr().err
+    assert "postgresql://bob@127.0.0.1:1/wh" in error and "secret-value" not in error
+    assert not state.exists()
