@@ -1,13 +1,14 @@
 # The user interface of the project: every target a user or cron needs.
 # Variables (all optional): REGAL_VOICE_URL, SOURCES, SEGMENT_URL, WAREHOUSE (a DuckDB file or a
-# postgresql:// URL), STATE_DIR, LOCK_WAIT, BUSY_WAIT, FULL, PUBLISH_KEEP_HOURS, DOCS_PORT, SQL.
+# postgresql:// URL), STATE_DIR, REGAL_VOICE_SCHEMA, BRAND_SCHEMAS (`make transform` on a warehouse
+# Segment loads), LOCK_WAIT, BUSY_WAIT, FULL, PUBLISH_KEEP_HOURS, DOCS_PORT, SQL.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE := data/sample
 STAMP := $(VENV)/.installed
 
-export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE STATE_DIR LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL
+export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE STATE_DIR REGAL_VOICE_SCHEMA BRAND_SCHEMAS LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL
 
 .PHONY: load ingest transform shell report docs docs-static sample test lint bench clean
 

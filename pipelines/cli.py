@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from pipelines.errors import (
     EXIT_ANOTHER_LOAD,
     EXIT_WAREHOUSE_BUSY,
+    SourceConfigError,
     WarehouseConfigError,
     describe,
 )
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
     from pipelines.postgres import Connection
+    from pipelines.registry import NamedSchemas
     from pipelines.run_log import Phases
     from pipelines.sources import Source, SourceSettings
     from pipelines.targets import DuckDBFile, PostgresTarget
@@ -40,6 +43,9 @@ if TYPE_CHECKING:
     Target = DuckDBFile | PostgresTarget
 
 log = logging.getLogger("pipelines.load")
+
+# A schema named on the command line: a plain SQL identifier.
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 WAREHOUSE_HELP = (
     f"a DuckDB file, or postgresql://user@host:port/dbname (default $WAREHOUSE or "
@@ -88,6 +94,22 @@ def warehouse_path(args: argparse.Namespace) -> Path:
             "analysts connect to the server itself (psql, or any BI tool), schema analytics"
         )
     return Path(setting)
+
+
+def named_schemas(args: argparse.Namespace) -> NamedSchemas:
+    """The raw schemas ``transform`` was told to read (a warehouse Segment loads), checked
+    to be plain identifiers: they are spliced into SQL."""
+    from pipelines.registry import NamedSchemas
+
+    regal_voice = getattr(args, "regal_voice_schema", None)
+    brands = tuple(getattr(args, "brand_schemas", None) or ())
+    for name in filter(None, (regal_voice, *brands)):
+        if not SCHEMA_NAME.fullmatch(name):
+            raise SourceConfigError(
+                f"{name!r} is not a schema name (letters, digits and _, not starting with a "
+                "digit): check --regal-voice-schema / --brand-schemas"
+            )
+    return NamedSchemas(regal_voice, brands)
 
 
 def source_layers(args: argparse.Namespace) -> Iterator[SourceSettings]:
@@ -168,6 +190,7 @@ def build_models(
     phases: Phases,
 ) -> DuckDBPyConnection | Connection:
     """``dbt build`` as much as new data and the models need; the connection, reopened."""
+    from pipelines.registry import raw_schemas
     from pipelines.transform import (
         freshness_threshold_hours,
         plan_build,
@@ -178,7 +201,9 @@ def build_models(
 
     started = time.monotonic()
     checksum = project_checksum()
-    plan = plan_build(connection, checksum, full=args.full_refresh)
+    named = named_schemas(args)
+    schemas = raw_schemas(connection, named)
+    plan = plan_build(connection, checksum, schemas, full=args.full_refresh)
     phases.build_mode = plan.mode
     log.info("models: %s build, %s", plan.mode, plan.reason)
     if plan.mode != "skip":
@@ -186,10 +211,10 @@ def build_models(
         # wait until nobody else holds it.
         connection.close()
         target.connect(args.busy_wait).close()
-        run_dbt_build(target.dbt_environment(), plan, checksum)
+        run_dbt_build(target.dbt_environment(), plan, checksum, named)
         connection = target.connect(args.busy_wait)
     phases.build = time.monotonic() - started
-    for warning in stale_sources(connection, freshness_threshold_hours()):
+    for warning in stale_sources(connection, freshness_threshold_hours(), schemas):
         log.warning("freshness: %s", warning)
     return connection
 
@@ -330,7 +355,22 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="NAME=URL",
             help="a brand Segment source folder, loaded into schema NAME (repeatable)",
         )
-    commands.add_parser("transform", help="build the dbt models only")
+    command = commands.add_parser("transform", help="build the dbt models only")
+    command.add_argument(
+        "--regal-voice-schema",
+        default=os.environ.get("REGAL_VOICE_SCHEMA") or None,
+        help="the Regal Voice source's raw schema, in a warehouse Segment loads (default "
+        "$REGAL_VOICE_SCHEMA; else the one the loader registered, or regal_voice)",
+    )
+    command.add_argument(
+        "--brand-schemas",
+        type=lambda text: [name for name in re.split(r"[\s,]+", text) if name],
+        default=[
+            name for name in re.split(r"[\s,]+", os.environ.get("BRAND_SCHEMAS") or "") if name
+        ],
+        help="the brand sources' raw schemas, comma- or space-separated, in a warehouse "
+        "Segment loads (default $BRAND_SCHEMAS; else the ones the loader registered)",
+    )
     for name in ("load", "transform"):
         commands.choices[name].add_argument(
             "--full-refresh",

@@ -16,7 +16,7 @@ import duckdb
 from pipelines.catalog import schemas_with_table, table_exists
 from pipelines.errors import SourceConfigError
 from pipelines.settings import FILES_TABLE, REGAL_VOICE_DATASET, SEGMENT_DATASET
-from pipelines.sources import BRAND, REGAL_VOICE, Source, same_location
+from pipelines.sources import BRAND, DLT_STAGING_SUFFIX, REGAL_VOICE, Source, same_location
 
 log = logging.getLogger("pipelines.load")
 
@@ -52,6 +52,8 @@ def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
         return
     con.execute(CREATE)
     for schema in schemas_with_table(con, FILES_TABLE):
+        if schema.endswith(DLT_STAGING_SUFFIX):
+            continue  # dlt's scratch copy of a source's schema, not a source
         kind = REGAL_VOICE if schema == REGAL_VOICE_DATASET else BRAND
         con.execute(
             f"INSERT INTO {REGISTRY} (name, kind, registered_at) VALUES (?, ?, now())",
@@ -70,10 +72,33 @@ def registered_sources(con: duckdb.DuckDBPyConnection) -> list[Registered]:
     return [Registered(*row) for row in rows]
 
 
-def raw_schemas(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The raw schemas: every registered source's, or the two an earlier release wrote."""
-    names = [source.name for source in registered_sources(con)]
-    return names or [REGAL_VOICE_DATASET, SEGMENT_DATASET]
+@dataclass(frozen=True)
+class NamedSchemas:
+    """Raw schemas named on the command line (``--regal-voice-schema``, ``--brand-schemas``):
+    a warehouse Segment loads, where no loader registered any."""
+
+    regal_voice: str | None = None
+    brands: tuple[str, ...] = ()
+
+    def variables(self) -> dict:
+        """The dbt vars that name them (``dbt_project.yml``)."""
+        named: dict = {}
+        if self.regal_voice:
+            named["regal_voice_schema"] = self.regal_voice
+        if self.brands:
+            named["brand_schemas"] = list(self.brands)
+        return named
+
+
+def raw_schemas(con, named: NamedSchemas = NamedSchemas()) -> list[str]:
+    """The raw schemas the models read, Regal Voice's first: as named, else as registered,
+    else the two an earlier release wrote (as ``raw_schemas()`` in dbt)."""
+    registered = registered_sources(con)
+    regal_voice = named.regal_voice or next(
+        (s.name for s in registered if s.kind == REGAL_VOICE), REGAL_VOICE_DATASET
+    )
+    brands = list(named.brands) or [s.name for s in registered if s.kind == BRAND]
+    return [regal_voice, *(brands or [SEGMENT_DATASET])]
 
 
 def check_sources_fit(

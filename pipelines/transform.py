@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import yaml
 
 from pipelines.catalog import table_exists
-from pipelines.registry import raw_schemas
+from pipelines.registry import NamedSchemas
 from pipelines.settings import FILES_TABLE, PROJECT_ROOT
 
 log = logging.getLogger("pipelines.load")
@@ -57,13 +56,29 @@ def project_checksum(project: Path = DBT_PROJECT) -> str:
     return digest.hexdigest()[:16]
 
 
-def raw_watermark(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """When dlt last committed a load to a raw schema (as ``raw_watermark_sql`` in dbt)."""
-    parts = [
-        f'SELECT max(inserted_at) AS loaded_at FROM "{schema}"._dlt_loads'
-        for schema in raw_schemas(con)
-        if table_exists(con, schema, "_dlt_loads")
-    ]
+# Segment's own warehouses keep no load log: each row records when it was loaded, in
+# `uuid_ts`. `tracks` has a row for every track call; every other message type has its table.
+SEGMENT_LOADED_TABLES = ("tracks", "identifies", "pages", "screens", "groups", "aliases")
+# Segment loads a batch table by table: rows that commit after a build read the newest
+# `uuid_ts` can carry an older one. The next build starts this much earlier to take them.
+SEGMENT_LOAD_MARGIN = "1 hour"
+
+
+def raw_watermark(con, schemas: list[str]) -> datetime | None:
+    """When the raw data last changed (as ``raw_watermark_sql`` in dbt): the newest load dlt
+    committed to a schema our loader writes, the newest ``uuid_ts`` less a margin in a schema
+    Segment loads."""
+    parts = []
+    for schema in schemas:
+        if table_exists(con, schema, "_dlt_loads"):
+            parts.append(f'SELECT max(inserted_at) AS loaded_at FROM "{schema}"._dlt_loads')
+            continue
+        parts += [
+            f"SELECT max(uuid_ts) - INTERVAL '{SEGMENT_LOAD_MARGIN}' AS loaded_at "
+            f'FROM "{schema}".{table}'
+            for table in SEGMENT_LOADED_TABLES
+            if table_exists(con, schema, table)
+        ]
     if not parts:
         return None
     loads = " UNION ALL ".join(parts)
@@ -78,7 +93,8 @@ class BuildPlan:
     reason: str
 
 
-def plan_build(con: duckdb.DuckDBPyConnection, checksum: str, full: bool = False) -> BuildPlan:
+def plan_build(con, checksum: str, schemas: list[str], full: bool = False) -> BuildPlan:
+    """``schemas``: the raw schemas the models read (``registry.raw_schemas``)."""
     if full:
         return BuildPlan("full", "a full build was asked for")
     if not table_exists(con, "ops", "dbt_builds"):
@@ -92,7 +108,7 @@ def plan_build(con: duckdb.DuckDBPyConnection, checksum: str, full: bool = False
     built_checksum, built_watermark = last
     if built_checksum != checksum:
         return BuildPlan("full", "the models changed since the last build")
-    newest = raw_watermark(con)
+    newest = raw_watermark(con, schemas)
     if newest is None or (built_watermark is not None and newest <= built_watermark):
         return BuildPlan("skip", "nothing was loaded since the last build")
     return BuildPlan("incremental", "new data since the last build")
@@ -111,8 +127,8 @@ def dbt_command(*arguments: str) -> list[str]:
     ]
 
 
-def build_arguments(plan: BuildPlan, checksum: str) -> list[str]:
-    variables = {"project_checksum": checksum}
+def build_arguments(plan: BuildPlan, checksum: str, named: NamedSchemas | None = None) -> list[str]:
+    variables = {"project_checksum": checksum, **(named.variables() if named else {})}
     if plan.mode == "full":
         return ["build", "--full-refresh", "--vars", json.dumps(variables)]
     # Unit tests check the SQL, which has not changed since the last (full) build; the data
@@ -121,13 +137,18 @@ def build_arguments(plan: BuildPlan, checksum: str) -> list[str]:
     return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(variables)]
 
 
-def run_dbt_build(connection_environment: dict[str, str], plan: BuildPlan, checksum: str) -> None:
+def run_dbt_build(
+    connection_environment: dict[str, str],
+    plan: BuildPlan,
+    checksum: str,
+    named: NamedSchemas | None = None,
+) -> None:
     """``connection_environment``: what the committed profile reads to reach the warehouse
     (``WAREHOUSE``, and the ``PG*`` variables for a server; ``targets.py``)."""
     env = {**os.environ, **connection_environment}
     # Colours only for a person at a terminal: in cron mail they are escape codes.
     env["DBT_USE_COLORS"] = "true" if sys.stdout.isatty() else "false"
-    completed = subprocess.run(dbt_command(*build_arguments(plan, checksum)), env=env)
+    completed = subprocess.run(dbt_command(*build_arguments(plan, checksum, named)), env=env)
     if completed.returncode != 0:
         raise DbtFailed(
             f"dbt build failed (exit {completed.returncode}); the failing models and tests "
@@ -141,9 +162,7 @@ def freshness_threshold_hours(project: Path = DBT_PROJECT) -> float:
     return float(settings.get("vars", {}).get("freshness_warn_after_hours", 36))
 
 
-def stale_sources(
-    con: duckdb.DuckDBPyConnection, hours: float, now: datetime | None = None
-) -> list[str]:
+def stale_sources(con, hours: float, schemas: list[str], now: datetime | None = None) -> list[str]:
     """One warning per source whose newest message Segment received more than ``hours`` ago.
 
     The same check as ``dbt source freshness`` on ``_archive_files.newest_received_at``, done
@@ -151,7 +170,7 @@ def stale_sources(
     """
     now = now or datetime.now(UTC)
     warnings = []
-    for schema in raw_schemas(con):
+    for schema in schemas:
         if not table_exists(con, schema, FILES_TABLE):
             continue
         newest = con.execute(f'SELECT max(newest_received_at) FROM "{schema}".{FILES_TABLE}')

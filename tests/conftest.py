@@ -292,18 +292,22 @@ def built_warehouse(sample_archive, tmp_path_factory) -> Path:
 
 
 def run_pipelines(
-    *arguments: str, code: Path = PROJECT, cwd: Path | None = None, timeout: float = 900
+    *arguments: str,
+    code: Path = PROJECT,
+    cwd: Path | None = None,
+    timeout: float = 900,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """``python -m pipelines ARGUMENTS`` with the code checked out at ``code`` (this working
     tree by default), as cron runs it, from ``cwd`` (``code`` by default: where .dlt/ is
-    read); asserts it succeeded."""
+    read), with ``env`` added to the environment; asserts it succeeded."""
     result = subprocess.run(
         [sys.executable, "-m", "pipelines", *arguments],
         cwd=cwd or code,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PYTHONPATH": str(code)},
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(code)},
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
     return result

@@ -32,6 +32,19 @@ def test_bench_runs_every_step_and_reports(tmp_path):
         assert set(runs[0]["phases"]) >= {"ingest", "models"}, runs[0]
     hourly = next(s for s in report["steps"] if s["step"].startswith("scheduled run, one new"))
     assert hourly["phases"]["publish"] > 0
+    # PostgreSQL beside DuckDB, on a throwaway server of the bench's own (no target).
+    on_postgres = [s for s in report["steps"] if s["step"].startswith("postgres: ")]
+    assert [s["step"].split(",")[0] for s in on_postgres] == [
+        "postgres: load + models in full",
+        "postgres: scheduled run",
+    ]
+    assert set(on_postgres[0]["phases"]) == {"ingest", "models"}  # no analysts' copy
+    assert [row["measure"].split(",")[0] for row in report["engines"]] == [
+        "load (ingest)",
+        "models in full",
+        "scheduled run",
+    ]
+    assert all(row["duckdb_s"] > 0 and row["postgres_s"] > 0 for row in report["engines"])
     assert any(s.endswith("small files") for s in steps)
     assert any(s.endswith("large files") for s in steps)
     assert all(step["seconds"] > 0 and step["peak_rss_mb"] > 0 for step in report["steps"])

@@ -1,14 +1,15 @@
-"""Archive → marts on PostgreSQL equals archive → marts on DuckDB, row for row (issue 15).
+"""Archive → marts on PostgreSQL equals archive → marts on DuckDB, row for row (issue 15),
+on a warehouse Segment loads.
 
-DuckDB: the product as cron runs it. PostgreSQL: the loader's raw load into schemas named
-otherwise (as a warehouse Segment itself loads names them), then `dbt build` on the postgres
-target with the schema vars, no SQL edited. Both get a first load (a full build) and then the
-last day (an incremental build).
+DuckDB: the product as cron runs it. PostgreSQL: raw schemas named otherwise (as a warehouse
+Segment itself loads names them), holding Segment's tables and none of our loader's
+bookkeeping, then `make transform` with the schemas named, no SQL edited. Both get a first
+load (a full build) and then the last day (an incremental build). `make load` on PostgreSQL:
+`tests/test_cli_postgres.py`.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -16,26 +17,35 @@ import psycopg2
 import pytest
 
 from pipelines.load import load_source
-from pipelines.registry import CREATE as REGISTRY_TABLE
-from pipelines.run_log import CREATE as RUN_LOG_TABLES
 from pipelines.sample.archive import generate_archive
 from tests.conftest import load_arguments, run_pipelines, source_url
 from tests.mart_rows import differences, duckdb_marts, marts, postgres_marts
-from tests.postgres_cluster import dbt_build, dlt_destination, postgres_server
+from tests.postgres_cluster import dlt_destination, postgres_server
 
 # The raw schemas on PostgreSQL, named otherwise than the loader names them by default.
 SCHEMAS = {"regal_voice": "rv_raw", "web": "web_raw", "ios": "ios_raw", "server": "server_raw"}
 
 
-# The raw schemas as vars: no SQL names them.
-VARIABLES = {
-    "regal_voice_schema": SCHEMAS["regal_voice"],
-    "brand_schemas": [SCHEMAS[name] for name in ("web", "ios", "server")],
-}
+# What Segment's own warehouse loader leaves in a schema is its tables, with `uuid_ts`: none of
+# our loader's bookkeeping. These are hidden from the build (renamed), and shown again for the
+# next raw load, which needs them.
+LOADER_TABLES = ("_dlt_loads", "_dlt_version", "_dlt_pipeline_state", "_archive_files")
+LOADER_TABLES += ("_rejected_lines",)
+
+
+def hide_the_loader(url: str, hidden: bool) -> None:
+    with psycopg2.connect(url) as con, con.cursor() as cursor:
+        for schema in SCHEMAS.values():
+            for table in LOADER_TABLES:
+                old, new = (table, f"hidden{table}") if hidden else (f"hidden{table}", table)
+                cursor.execute(f'ALTER TABLE IF EXISTS {schema}."{old}" RENAME TO "{new}"')
 
 
 @pytest.mark.slow
-def test_marts_on_postgres_equal_the_marts_on_duckdb(tmp_path):
+def test_make_transform_on_a_warehouse_segment_loads_equals_duckdb(tmp_path):
+    """A brand whose Segment loads PostgreSQL runs only `make transform`, naming its raw
+    schemas: a full build, an incremental one after the last day (its watermark taken from
+    Segment's `uuid_ts`), then nothing to do; the marts equal DuckDB's after each build."""
     generated = tmp_path / "generated"
     manifest = generate_archive(generated, days=3, tasks_per_day=40, messages_per_file=400)
     files = sorted(generated.rglob("*.gz"))
@@ -50,26 +60,39 @@ def test_marts_on_postgres_equal_the_marts_on_duckdb(tmp_path):
 
     on_duckdb = tmp_path / "duckdb" / "warehouse.duckdb"
     with postgres_server() as url:
-        # The run logs the loader keeps, made by hand as a brand would for a warehouse Segment
-        # loads: the builds are then complete, and the second one recomputes only what the
-        # last day touched. (`make load` on PostgreSQL: tests/test_cli_postgres.py.)
-        with psycopg2.connect(url) as con, con.cursor() as cursor:
-            cursor.execute(RUN_LOG_TABLES + REGISTRY_TABLE)
         destination = dlt_destination(url)
         state = tmp_path / "pg-state" / "warehouse.duckdb"
-        for step, paths in enumerate(
+        transform = [
+            "transform",
+            "--warehouse",
+            url,
+            "--regal-voice-schema",
+            SCHEMAS["regal_voice"],
+        ]
+        transform += [
+            "--brand-schemas",
+            ",".join(SCHEMAS[name] for name in ("web", "ios", "server")),
+        ]
+        environment = {"PGPASSWORD": "trust"}
+        for step, (paths, mode) in enumerate(
             [
-                [path for path in files if path.parent.name != last_day],
-                [path for path in files if path.parent.name == last_day],
+                ([path for path in files if path.parent.name != last_day], "full"),
+                ([path for path in files if path.parent.name == last_day], "incremental"),
             ]
         ):
             add(paths)
             run_pipelines(*load_arguments(archive, on_duckdb))
+            hide_the_loader(url, hidden=False)
             for dataset in manifest["sources"]:
                 url_of = source_url(archive, dataset)
                 load_source(SCHEMAS[dataset], url_of, state, None, destination)
-            # The first build in full, the second incremental: as the product plans them.
-            full = ["--full-refresh"] if step == 0 else []
-            dbt_build(url, tmp_path, *full, "--vars", json.dumps(VARIABLES))
+            hide_the_loader(url, hidden=True)
+            built = run_pipelines(*transform, env=environment)
+            assert f"models: {mode} build" in built.stderr, built.stderr[-3000:]
             found = differences(marts(duckdb_marts(on_duckdb)), marts(postgres_marts(url)))
             assert not found, f"after load {step + 1}:\n" + "\n".join(found)
+        again = run_pipelines(*transform, env=environment)
+        assert "models: skip build" in again.stderr, again.stderr[-3000:]
+        with psycopg2.connect(url) as con, con.cursor() as cursor:
+            cursor.execute("SELECT name, kind, registered_at FROM ops.sources")
+            assert cursor.fetchall() == []  # nothing registered: the schemas were named

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-import tests.postgres_cluster as cluster
+import pipelines.postgres_cluster as cluster
 from tests.postgres_cluster import postgres_server
 
 

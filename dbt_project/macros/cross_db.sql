@@ -38,8 +38,16 @@
             when '0' then false
         end
     {%- elif kind in ('timestamptz', 'timestamp with time zone') -%}
-        case when {{ text }} ~ '^\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)?\s*$'
-            then cast({{ text }} as timestamptz) end
+        {#- The pattern checks ranges; then the day is checked against its month (30 February
+            matches the pattern and fails the cast), in a nested case, the one construct whose
+            order of evaluation PostgreSQL guarantees. -#}
+        {%- set day = 'ltrim(' ~ text ~ ')' -%}
+        case when {{ text }} ~ '^\s*(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)?\s*(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?\s*$'
+            then case when cast(substr({{ day }}, 9, 2) as integer) <= extract(day from
+                    make_date(cast(substr({{ day }}, 1, 4) as integer), cast(substr({{ day }}, 6, 2) as integer), 1)
+                    + interval '1 month' - interval '1 day')
+                then cast({{ text }} as timestamptz) end
+        end
     {%- else -%}
         cast({{ expression }} as {{ data_type }})
     {%- endif -%}

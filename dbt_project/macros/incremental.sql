@@ -12,15 +12,27 @@
 -#}
 
 
-{#- The newest load dlt committed to any raw schema: every raw row carries a `uuid_ts` taken
-    when its file was read, before its load committed, so rows loaded after a build starts
-    always have `uuid_ts` later than this. -#}
+{#- When the raw data last changed, as `raw_watermark()` in pipelines/transform.py computes it
+    for the build plan. A schema our loader writes: the newest load dlt committed (every raw
+    row carries a `uuid_ts` taken when its file was read, before its load committed, so rows
+    loaded after a build starts always have `uuid_ts` later than this). A schema Segment
+    loads keeps no load log: the newest `uuid_ts` of its message tables, less a margin,
+    because Segment loads a batch table by table and rows committed after a build read the
+    newest `uuid_ts` can carry an older one (the next build takes them again; recomputing a
+    touched key twice gives the same rows). -#}
 {% macro raw_watermark_sql() -%}
     {%- set parts = [] -%}
     {%- for schema in raw_schemas() -%}
         {%- set loads = adapter.get_relation(database=target.database, schema=schema, identifier='_dlt_loads') -%}
         {%- if loads is not none -%}
             {%- do parts.append('select max(inserted_at) as loaded_at from ' ~ loads) -%}
+        {%- else -%}
+            {%- for table_name in ['tracks', 'identifies', 'pages', 'screens', 'groups', 'aliases'] -%}
+                {%- set table = adapter.get_relation(database=target.database, schema=schema, identifier=table_name) -%}
+                {%- if table is not none -%}
+                    {%- do parts.append("select max(uuid_ts) - interval '1 hour' as loaded_at from " ~ table) -%}
+                {%- endif -%}
+            {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if parts -%}

@@ -24,7 +24,17 @@ def machine() -> dict:
         "cpus": os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
-        **{name: version(name) for name in ("duckdb", "dlt", "dbt-core", "dbt-duckdb")},
+        **{
+            name: version(name)
+            for name in (
+                "duckdb",
+                "dlt",
+                "dbt-core",
+                "dbt-duckdb",
+                "dbt-postgres",
+                "psycopg2-binary",
+            )
+        },
     }
 
 
@@ -116,6 +126,73 @@ def targets(results: list[Measurement]) -> list[dict]:
     ]
 
 
+def engines(results: list[Measurement]) -> list[dict]:
+    """DuckDB beside PostgreSQL on the history both were run on (issue 15: no target)."""
+    on_postgres = _step(results, "postgres: load + models in full")
+    if on_postgres is None:
+        return []
+    label = _history(on_postgres)
+    events = on_postgres.events
+    duckdb_load = next((r for r in _scale_points(results, "product") if r.events == events), None)
+    duckdb_build = _step(results, f"models in full + first publish, {label}")
+    duckdb_hour = _step(results, f"scheduled run, one new hour, {label}")
+    postgres_hour = _step(results, "postgres: scheduled run, one new hour")
+
+    def row(what: str, duckdb: float | None, postgres: float | None) -> dict:
+        return {"measure": what, "duckdb_s": duckdb, "postgres_s": postgres}
+
+    rows = [
+        row(
+            f"load (ingest), {label}",
+            duckdb_load.seconds if duckdb_load else None,
+            on_postgres.phases.get("ingest"),
+        ),
+        row(
+            f"models in full, {label}",
+            duckdb_build.phases.get("models") if duckdb_build else None,
+            on_postgres.phases.get("models"),
+        ),
+        row(
+            "scheduled run, one new hour (all parts)",
+            duckdb_hour.seconds if duckdb_hour else None,
+            postgres_hour.seconds if postgres_hour else None,
+        ),
+    ]
+    for entry in rows:
+        if "ingest" in entry["measure"]:
+            entry["duckdb_events_per_s"] = (
+                round(events / entry["duckdb_s"]) if entry["duckdb_s"] else None
+            )
+            entry["postgres_events_per_s"] = (
+                round(events / entry["postgres_s"]) if entry["postgres_s"] else None
+            )
+    return rows
+
+
+def engines_table(rows: list[dict]) -> str:
+    if not rows:
+        return "PostgreSQL: not measured (no server given and none could be started)."
+
+    def seconds(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    lines = [
+        "| DuckDB vs PostgreSQL (no target) | DuckDB s | PostgreSQL s | PostgreSQL / DuckDB |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        ratio = (
+            f"{r['postgres_s'] / r['duckdb_s']:.2f}" if r["duckdb_s"] and r["postgres_s"] else "—"
+        )
+        what = r["measure"]
+        if r.get("postgres_events_per_s"):
+            what += f" ({r['duckdb_events_per_s']:,} vs {r['postgres_events_per_s']:,} events/s)"
+        lines.append(
+            f"| {what} | {seconds(r['duckdb_s'])} | {seconds(r['postgres_s'])} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
 def targets_table(checks: list[dict]) -> str:
     lines = ["| target | measured | goal | met |", "| --- | ---: | --- | --- |"]
     lines += [
@@ -182,6 +259,7 @@ def write_report(results, args, command: str, archive, days: int) -> None:
         },
         "steps": [r.as_dict() for r in results],
         "targets": checks,
+        "engines": engines(results),
     }
     (args.output / "results.json").write_text(json.dumps(report, indent=2) + "\n")
     plot(results, args.output / "scaling.png")
@@ -189,9 +267,10 @@ def write_report(results, args, command: str, archive, days: int) -> None:
         f"`{command}` — {measured_at}, {info['cpus']} cores, {info['memory_gb']} GB, "
         f"duckdb {info['duckdb']}, dlt {info['dlt']}, dbt-core {info['dbt-core']}. "
         f"Archive: {archive.messages:,} events in {files} files over {days} days.\n\n"
-        f"{table(results)}\n\n{targets_table(checks)}\n\n"
+        f"{table(results)}\n\n{targets_table(checks)}\n\n{engines_table(report['engines'])}\n\n"
         "![events/s and peak memory by archive size](data/bench/scaling.png)"
     )
     print("\n" + table(results) + "\n\n" + targets_table(checks))
+    print("\n" + engines_table(report["engines"]))
     if not args.no_readme:
         update_readme(args.readme, block)

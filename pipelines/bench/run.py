@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
+import shutil
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines.bench import steps
@@ -141,6 +145,34 @@ class Bench:
         for copy in (ingested, built, loaded):
             steps.remove_warehouse(copy)
 
+    def postgres(self, history: BenchArchive, hour: list[Path], url: str) -> None:
+        """The product on a PostgreSQL server, beside DuckDB's figures on the same history (no
+        target): a load with the models in full into an empty database, then one new hour."""
+        state = self.work / "postgres-state"
+
+        def empty() -> None:
+            steps.empty_database(url)
+            shutil.rmtree(state, ignore_errors=True)
+
+        label = f"{history.messages:,} history"
+        options = ("--state-dir", str(state))
+        self.timed(
+            f"postgres: load + models in full, {label}",
+            history.messages,
+            steps.load_command(history, url, *options),
+            empty,
+            phases_of=url,
+        )
+        live = steps.link_archive([history], self.work / "live-postgres", extra_files=hour)
+        self.timed(
+            f"postgres: scheduled run, one new hour, {label}",
+            sum(lines_in(path) for path in hour),
+            steps.load_command(live, url, *options),
+            repeats=1,
+            phases_of=url,
+        )
+        empty()
+
     def many_files(self, small: BenchArchive, large: BenchArchive) -> None:
         """The same messages in many small files and in a few large ones."""
         for archive, kind in ((small, "small"), (large, "large")):
@@ -159,6 +191,24 @@ class Bench:
                     steps.ingest_command(archive, warehouse),
                 )
             steps.remove_warehouse(warehouse)
+
+
+@contextmanager
+def postgres_for_bench(url: str | None) -> Iterator[str | None]:
+    """The server the PostgreSQL steps run on: the one given, else a throwaway durable one;
+    None (the steps are left out, and the bench says why) when there is none to start."""
+    if url is not None:
+        yield url
+        return
+    from pipelines.postgres_cluster import NoPostgres, postgres_server
+
+    try:
+        with postgres_server(durable=True) as server:
+            # Trust authentication takes any password; dlt insists on one.
+            yield server.replace("@", ":trust@", 1).rsplit("/", 1)[0] + "/regal_voice_bench"
+    except NoPostgres as missing:
+        say(f"PostgreSQL steps left out: {missing}")
+        yield None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -189,6 +239,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=70_000,
         help="events of the small-files archive (50 messages a file) and of its large twin",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES") or None,
+        help="a PostgreSQL URL (with its password) whose database the bench may drop and "
+        "create again (default $BENCH_POSTGRES; else a throwaway server of its own, when "
+        "PostgreSQL's binaries are installed)",
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "work")
@@ -229,6 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(scales) > 1:
         smallest, _, smallest_product = archives[scales[0]]
         bench.scheduled_runs(smallest, smallest_product, hour, f"{smallest.messages:,}")
+    smallest, _, _ = archives[scales[0]]
+    with postgres_for_bench(args.postgres) as url:
+        if url is not None:
+            bench.postgres(smallest, hour, url)
     days = args.days or days_for(args.many_files_events)
     small, _ = cached_bench_archive(
         args.work / "archive-small-files", args.many_files_events, days, 50

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
-
-import duckdb
 
 from pipelines.bench.archive import BenchArchive
 from pipelines.load import state_dir
@@ -101,18 +100,41 @@ def load_command(archive: BenchArchive, warehouse: Path, *options: str) -> list[
     return command
 
 
-def run_phases(warehouse: Path) -> dict[str, float]:
-    """Seconds of each part of the warehouse's latest run, as ``ops.load_runs`` recorded them."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        row = con.execute(
+def run_phases(warehouse: Path | str) -> dict[str, float]:
+    """Seconds of each part of the warehouse's latest run, as ``ops.load_runs`` recorded them
+    (a DuckDB file or a PostgreSQL URL)."""
+    from pipelines.targets import target_of
+
+    connection = target_of(str(warehouse)).connect(busy_wait=0)
+    try:
+        row = connection.execute(
             "SELECT ingest_seconds, build_seconds, publish_seconds FROM ops.load_runs "
             "ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
+    finally:
+        connection.close()
     return {
         name: value
         for name, value in zip(("ingest", "models", "publish"), row, strict=True)
         if value is not None
     }
+
+
+def empty_database(url: str) -> None:
+    """Drop and create again the database ``url`` names (the bench's own, on a server of its
+    own), so a timed load starts from nothing."""
+    from pipelines.targets import target_of
+
+    server = target_of(url).server
+    database = server.database
+    admin = replace(server, database="postgres").connect("bench")
+    admin.autocommit = True  # DROP/CREATE DATABASE run outside a transaction
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        admin.close()
 
 
 def floor_command(archive: BenchArchive, warehouse: Path) -> list[str]:
