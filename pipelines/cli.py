@@ -32,9 +32,7 @@ from pipelines.settings import DEFAULT_WAREHOUSE, SAMPLE_ROOT
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from duckdb import DuckDBPyConnection
-
-    from pipelines.postgres import Connection
+    from pipelines.catalog import Sql
     from pipelines.registry import NamedSchemas
     from pipelines.run_log import Phases
     from pipelines.sources import Source, SourceSettings
@@ -136,7 +134,7 @@ def ingest(
     sources: list[Source],
     is_sample: bool,
     target: Target,
-    connection: DuckDBPyConnection | Connection,
+    connection: Sql,
     runs: list,
 ) -> None:
     """Load every source, appending each one's run to ``runs`` as it ends.
@@ -186,9 +184,9 @@ def ingest(
 def build_models(
     args: argparse.Namespace,
     target: Target,
-    connection: DuckDBPyConnection | Connection,
+    connection: Sql,
     phases: Phases,
-) -> DuckDBPyConnection | Connection:
+) -> Sql:
     """``dbt build`` as much as new data and the models need; the connection, reopened."""
     from pipelines.registry import raw_schemas
     from pipelines.transform import (

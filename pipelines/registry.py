@@ -11,9 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import duckdb
-
-from pipelines.catalog import schemas_with_table, table_exists
+from pipelines.catalog import Sql, schemas_with_table, table_exists
 from pipelines.errors import SourceConfigError
 from pipelines.settings import FILES_TABLE, REGAL_VOICE_DATASET, SEGMENT_DATASET
 from pipelines.sources import BRAND, DLT_STAGING_SUFFIX, REGAL_VOICE, Source, same_location
@@ -46,7 +44,7 @@ class Registered:
     is_sample: bool | None
 
 
-def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_registry(con: Sql) -> None:
     """Create the registry, adopting the raw schemas an earlier release loaded."""
     if table_exists(con, "ops", "sources"):
         return
@@ -62,7 +60,7 @@ def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
         log.info("%s: raw schema of an earlier release registered as a %s source", schema, kind)
 
 
-def registered_sources(con: duckdb.DuckDBPyConnection) -> list[Registered]:
+def registered_sources(con: Sql) -> list[Registered]:
     """Every registered source (none before the first load of this release)."""
     if not table_exists(con, "ops", "sources"):
         return []
@@ -90,7 +88,7 @@ class NamedSchemas:
         return named
 
 
-def raw_schemas(con, named: NamedSchemas = NamedSchemas()) -> list[str]:
+def raw_schemas(con: Sql, named: NamedSchemas = NamedSchemas()) -> list[str]:
     """The raw schemas the models read, Regal Voice's first: as named, else as registered,
     else the two an earlier release wrote (as ``raw_schemas()`` in dbt)."""
     registered = registered_sources(con)
@@ -101,9 +99,7 @@ def raw_schemas(con, named: NamedSchemas = NamedSchemas()) -> list[str]:
     return [regal_voice, *(brands or [SEGMENT_DATASET])]
 
 
-def check_sources_fit(
-    con: duckdb.DuckDBPyConnection, sources: list[Source], is_sample: bool
-) -> None:
+def check_sources_fit(con: Sql, sources: list[Source], is_sample: bool) -> None:
     """Refuse a run that would put the sample beside real data, or real data in a schema
     that holds the sample; say so when a source now reads from another place."""
     known = {source.name: source for source in registered_sources(con)}
@@ -141,7 +137,7 @@ def check_sources_fit(
             )
 
 
-def record_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+def record_source(con: Sql, source: Source) -> None:
     """Register ``source`` (or update its URL) once its run has loaded."""
     con.execute(
         f"""

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import duckdb
+from pipelines.catalog import Sql
 
 RUN_LOG = "ops.load_runs"
 # The DDL below is written in SQL both DuckDB and PostgreSQL take (DOUBLE PRECISION, JSON).
@@ -75,7 +75,7 @@ class Phases:
         return ", ".join(parts)
 
 
-def start_run(con: duckdb.DuckDBPyConnection, command: str) -> str:
+def start_run(con: Sql, command: str) -> str:
     """Record a new run (and close out runs that died); its id."""
     con.execute(CREATE)
     con.execute(f"UPDATE {RUN_LOG} SET status = 'interrupted' WHERE status = 'running'")
@@ -89,7 +89,7 @@ def start_run(con: duckdb.DuckDBPyConnection, command: str) -> str:
 
 
 def finish_run(
-    con: duckdb.DuckDBPyConnection,
+    con: Sql,
     run_id: str,
     status: str,
     source_runs: Iterable = (),
@@ -133,7 +133,7 @@ def finish_run(
     record_sources(con, run_id, source_runs)
 
 
-def record_sources(con: duckdb.DuckDBPyConnection, run_id: str, source_runs: Iterable) -> None:
+def record_sources(con: Sql, run_id: str, source_runs: Iterable) -> None:
     """One row per source the run loaded: what each source's own run read and wrote."""
     for run in source_runs:
         tally = run.tally
@@ -156,6 +156,6 @@ def record_sources(con: duckdb.DuckDBPyConnection, run_id: str, source_runs: Ite
         )
 
 
-def record_publish(con: duckdb.DuckDBPyConnection, run_id: str, seconds: float) -> None:
+def record_publish(con: Sql, run_id: str, seconds: float) -> None:
     """The analysts' copy is published after the run is logged: add what it cost."""
     con.execute(f"UPDATE {RUN_LOG} SET publish_seconds = ? WHERE run_id = ?", [seconds, run_id])

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.catalog import table_exists
+from pipelines.catalog import Sql, table_exists
 from pipelines.registry import NamedSchemas
 from pipelines.settings import FILES_TABLE, PROJECT_ROOT
 
@@ -64,7 +64,7 @@ SEGMENT_LOADED_TABLES = ("tracks", "identifies", "pages", "screens", "groups", "
 SEGMENT_LOAD_MARGIN = "1 hour"
 
 
-def raw_watermark(con, schemas: list[str]) -> datetime | None:
+def raw_watermark(con: Sql, schemas: list[str]) -> datetime | None:
     """When the raw data last changed (as ``raw_watermark_sql`` in dbt): the newest load dlt
     committed to a schema our loader writes, the newest ``uuid_ts`` less a margin in a schema
     Segment loads."""
@@ -93,7 +93,7 @@ class BuildPlan:
     reason: str
 
 
-def plan_build(con, checksum: str, schemas: list[str], full: bool = False) -> BuildPlan:
+def plan_build(con: Sql, checksum: str, schemas: list[str], full: bool = False) -> BuildPlan:
     """``schemas``: the raw schemas the models read (``registry.raw_schemas``)."""
     if full:
         return BuildPlan("full", "a full build was asked for")

@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import dlt
+
+from pipelines.load import DLT_SETTINGS
 
 
 def table_of(message: dict) -> str:
@@ -46,6 +49,9 @@ def load_peer(files: list[Path], warehouse: Path, pipelines_dir: Path) -> int:
 
 
 def main() -> None:
+    # dlt's defaults, not the product's settings a parent process may have set.
+    for name in DLT_SETTINGS:
+        os.environ.pop(name, None)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("files", type=Path, nargs="+")
