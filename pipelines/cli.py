@@ -94,6 +94,11 @@ def warehouse_path(args: argparse.Namespace) -> Path:
     return Path(setting)
 
 
+def schema_list(text: str) -> list[str]:
+    """``"web_prod, ios_prod"`` or ``"web_prod ios_prod"`` → ``["web_prod", "ios_prod"]``."""
+    return [name for name in re.split(r"[\s,]+", text) if name]
+
+
 def named_schemas(args: argparse.Namespace) -> NamedSchemas:
     """The raw schemas ``transform`` was told to read (a warehouse Segment loads), checked
     to be plain identifiers: they are spliced into SQL."""
@@ -155,11 +160,7 @@ def ingest(
     for source in sources:
         try:
             source_run = load_source(
-                source.name,
-                source.url,
-                target.state_anchor,
-                connection if target.engine == "duckdb" else None,
-                target.destination(),
+                source.name, source.url, target.state_anchor, **target.load_arguments(connection)
             )
         except Exception as exc:
             if not hasattr(exc, "exit_code"):
@@ -362,10 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     command.add_argument(
         "--brand-schemas",
-        type=lambda text: [name for name in re.split(r"[\s,]+", text) if name],
-        default=[
-            name for name in re.split(r"[\s,]+", os.environ.get("BRAND_SCHEMAS") or "") if name
-        ],
+        type=schema_list,
+        default=schema_list(os.environ.get("BRAND_SCHEMAS") or ""),
         help="the brand sources' raw schemas, comma- or space-separated, in a warehouse "
         "Segment loads (default $BRAND_SCHEMAS; else the ones the loader registered)",
     )

@@ -73,8 +73,8 @@ def make_pipeline(
     """``connection``, when given, is an open connection to ``warehouse`` that the load keeps
     for its whole run, so no other process can take the file between dlt's steps.
 
-    ``destination``, when given, is where the data goes instead (a PostgreSQL server; issue 15,
-    not yet reachable from the command line); dlt's state stays beside ``warehouse``.
+    ``destination``, when given, is where the data goes instead (a PostgreSQL server,
+    ``targets.PostgresTarget``); dlt's state stays beside ``warehouse``, then only a name.
     """
     configure_dlt()
     warehouse.parent.mkdir(parents=True, exist_ok=True)

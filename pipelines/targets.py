@@ -56,8 +56,10 @@ class DuckDBFile:
     def state_anchor(self) -> Path:
         return self.path
 
-    def destination(self):
-        return None  # dlt writes through the run's own connection (``load.make_pipeline``)
+    def load_arguments(self, connection) -> dict:
+        """How ``load.load_source`` reaches the file: through the run's own connection,
+        so no other process can take the file between dlt's steps."""
+        return {"connection": connection}
 
     def dbt_environment(self) -> dict[str, str]:
         return {"WAREHOUSE": str(self.path.resolve())}
@@ -91,8 +93,10 @@ class PostgresTarget:
     def state_anchor(self) -> Path:
         return self.server.state_anchor(self.state_folder)
 
-    def destination(self):
-        return self.server.dlt_destination()
+    def load_arguments(self, connection: Connection) -> dict:
+        """How ``load.load_source`` reaches the server: dlt's postgres destination, on
+        connections of its own."""
+        return {"destination": self.server.dlt_destination()}
 
     def dbt_environment(self) -> dict[str, str]:
         return {"WAREHOUSE": str(self.server), **self.server.libpq_environment()}
