@@ -100,6 +100,7 @@ class Bench:
             archive.messages,
             steps.ingest_command(archive, product),
             self.fresh(product),
+            phases_of=product,
         )
         return product
 
