@@ -45,3 +45,11 @@
 {% macro reporting_date(expression) -%}
     cast(timezone('{{ var("reporting_timezone") }}', {{ expression }}) as date)
 {%- endmacro %}
+
+
+{#- A local time with its UTC offset, as Regal writes `callback_timestamp`
+    (`2022-07-13 14:00:00 -07:00`): the instant it names. DuckDB reads no space before the
+    offset, so it is closed up first; epoch numbers and ISO-8601 text are read as well. -#}
+{% macro local_time_to_timestamp(expression) -%}
+    {{ epoch_to_timestamp("regexp_replace(cast(" ~ expression ~ " as varchar), '\\s+([+-][0-9]{1,2}(:?[0-9]{2})?)\\s*$', '\\1')") }}
+{%- endmacro %}
