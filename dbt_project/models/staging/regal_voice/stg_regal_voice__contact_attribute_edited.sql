@@ -33,31 +33,32 @@ edits as (
         {{ staged_envelope() }},
         {{ contact_phone() }} as contact_phone,
         lower(agent_email) as changed_by,
-        coalesce({{ epoch_to_timestamp('created_at') }}, "timestamp") as changed_at
-        {%- for attribute in attributes %},
-        changes_{{ attribute }}_old_value,
-        changes_{{ attribute }}_new_value
+        {{ epoch_to_timestamp('created_at') }} as created_at,
+        {%- for attribute in attributes %}
+            changes_{{ attribute }}_old_value,
+            changes_{{ attribute }}_new_value,
         {%- endfor %}
+        true as is_edit
     from source
 ),
 
 changes as (
     {%- for attribute in attributes %}
-    select
-        message_id,
-        user_id,
-        occurred_at,
-        received_at,
-        loaded_at,
-        contact_phone,
-        changed_by,
-        changed_at,
-        '{{ attribute }}' as attribute,
-        changes_{{ attribute }}_old_value as old_value,
-        changes_{{ attribute }}_new_value as new_value
-    from edits
-    where changes_{{ attribute }}_old_value is not null or changes_{{ attribute }}_new_value is not null
-    union all
+        select
+            message_id,
+            user_id,
+            occurred_at,
+            received_at,
+            loaded_at,
+            contact_phone,
+            changed_by,
+            coalesce(created_at, occurred_at) as changed_at,
+            '{{ attribute }}' as attribute,  -- noqa: RF04
+            changes_{{ attribute }}_old_value as old_value,
+            changes_{{ attribute }}_new_value as new_value
+        from edits
+        where changes_{{ attribute }}_old_value is not null or changes_{{ attribute }}_new_value is not null
+        union all
     {%- endfor %}
     -- Typed columns, no rows: an edit of no attribute (or none loaded yet) adds nothing.
     select
@@ -68,12 +69,12 @@ changes as (
         loaded_at,
         contact_phone,
         changed_by,
-        changed_at,
-        cast(null as varchar) as attribute,
+        coalesce(created_at, occurred_at) as changed_at,
+        cast(null as varchar) as attribute,  -- noqa: RF04
         cast(null as varchar) as old_value,
         cast(null as varchar) as new_value
     from edits
-    where false
+    where not is_edit
 )
 
 select * from changes
