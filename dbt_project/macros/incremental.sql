@@ -210,3 +210,33 @@
     {%- endset -%}
     {{ run_and_commit(record) }}
 {%- endmacro %}
+
+
+{#- For a daily aggregate of `model`: in an incremental run, only rows whose reporting day
+    holds a row of `model` this build recomputed (`time_column` places a row on its day); in
+    a full build, all. -#}
+{% macro on_days_refreshed_in(model, time_column) -%}
+    {%- set refreshed = ref(model) -%}
+    {%- if is_incremental() -%}
+        {{ reporting_date(time_column) }} in (
+            select {{ reporting_date('refreshed.' ~ time_column) }} from {{ refreshed }} as refreshed
+            where refreshed.refreshed_at = {{ build_time() }}
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- pre_hook of such an aggregate, keyed by `activity_date`: delete those days before they are
+    recomputed whole. -#}
+{% macro delete_days_refreshed_in(model, time_column) -%}
+    {%- set refreshed = ref(model) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where activity_date in (
+            select {{ reporting_date(time_column) }} from {{ refreshed }}
+            where refreshed_at = {{ build_time() }}
+        )
+    {%- endif -%}
+{%- endmacro %}
