@@ -26,11 +26,19 @@ def normalised(value):
     return value
 
 
-def marts(rows_by_table: dict[str, tuple[list[str], list[tuple]]]) -> dict[str, Counter]:
+def marts(
+    rows_by_table: dict[str, tuple[list[str], list[tuple]]], sources: dict[str, str] | None = None
+) -> dict[str, Counter]:
+    """Each mart as a multiset of rows; ``sources`` renames the raw schemas a `source` column
+    names, for warehouses whose raw schemas are named otherwise."""
     result = {}
     for table, (columns, rows) in rows_by_table.items():
         keep = [i for i, name in enumerate(columns) if name not in BOOKKEEPING]
-        result[table] = Counter(tuple(normalised(row[i]) for i in keep) for row in rows)
+        source = columns.index("source") if "source" in columns and sources else None
+        result[table] = Counter(
+            tuple(sources.get(row[i], row[i]) if i == source else normalised(row[i]) for i in keep)
+            for row in rows
+        )
     return result
 
 

@@ -6,7 +6,7 @@
 -- Incremental: every attempt of a phone with a new attempt or a consent change is judged again.
 {{ config(
     unique_key='attempt_id',
-    pre_hook="{{ delete_touched('contact_phone', 'int_changed_attempt_phones') }}",
+    pre_hook="{{ delete_touched('contact_phone', 'int_changed_contact_phones') }}",
 ) }}
 
 with calls as (
@@ -20,7 +20,7 @@ with calls as (
     from {{ ref('fct_calls') }}
     where
         direction = 'OUTBOUND'
-        and {{ touched_only('contact_phone', 'int_changed_attempt_phones') }}
+        and {{ touched_only('contact_phone', 'int_changed_contact_phones') }}
 ),
 
 texts as (
@@ -32,7 +32,7 @@ texts as (
         agent_email,
         campaign_id
     from {{ ref('stg_regal_voice__sms_sent') }}
-    where {{ touched_only('to_number', 'int_changed_attempt_phones', 'contact_phone') }}
+    where {{ touched_only('to_number', 'int_changed_contact_phones', 'contact_phone') }}
 ),
 
 attempts as (

@@ -26,7 +26,7 @@ with still_pending as (
 requests as (
     select * from {{ ref('stg_regal_voice__scheduled_callback_requested') }}
     where
-        {{ touched_only('contact_phone', 'int_changed_callback_phones') }}
+        {{ touched_only('contact_phone', 'int_changed_contact_phones') }}
         or message_id in (select still_pending.callback_request_id from still_pending)
 ),
 

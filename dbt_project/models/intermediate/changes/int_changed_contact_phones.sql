@@ -1,5 +1,6 @@
--- Phones whose contact attempts must be judged again: a new outbound call report or
--- sms.sent, or a consent change (int_changed_phones), since the last complete build.
+-- Phones whose contact history changed since the last complete build: a new call report, a
+-- new `sms.sent`, a new callback request, or a consent change (int_changed_phones). Callbacks
+-- kept, contact attempts and conversions of these phones are decided again.
 with changed as (
     select contact_phone
     from {{ ref('stg_regal_voice__call_completed') }}
@@ -7,6 +8,10 @@ with changed as (
     union
     select to_number as contact_phone
     from {{ ref('stg_regal_voice__sms_sent') }}
+    where {{ loaded_since_last_build() }}
+    union
+    select contact_phone
+    from {{ ref('stg_regal_voice__scheduled_callback_requested') }}
     where {{ loaded_since_last_build() }}
     union
     select phone as contact_phone
