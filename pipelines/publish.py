@@ -53,6 +53,11 @@ MART_PARTITIONS = {
     "fct_agent_activity": "started_at",
     "agg_agent_daily": "activity_date",
     "agg_queue_daily": "activity_date",
+    "fct_contact_attribute_changes": "changed_at",
+    "fct_scheduled_callbacks": "requested_at",
+    "fct_conversions": "converted_at",
+    "fct_contact_attempts": "attempted_at",
+    "agg_compliance_daily": "activity_date",
 }
 # Raw tables are cut by the day Segment received each message, the archive's own day folders.
 RAW_PARTITION = "received_at"
