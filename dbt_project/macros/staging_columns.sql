@@ -27,9 +27,11 @@
 {%- endmacro %}
 
 
-{#- The staged form of regal_task_columns(). -#}
-{% macro staged_task_fields() -%}
-        task_id,
+{#- The staged form of regal_task_columns(). `task_id` is the expression of the task's id:
+    call and SMS events may send it as `call_id` / `sms_conversation_id` alone, and that
+    fallback is settled in their staging model, once. -#}
+{% macro staged_task_fields(task_id='task_id') -%}
+        {{ task_id }} as task_id,
         lower(channel) as channel,
         "type" as task_type,
         queue,

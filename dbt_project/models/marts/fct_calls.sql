@@ -2,38 +2,35 @@
 {{ config(unique_key='call_id') }}
 
 with reports as (
-    select
-        *,
-        coalesce(call_id, task_id) as reported_call_id
-    from {{ ref('stg_regal_voice__call_completed') }}
-    where {{ touched_only('coalesce(call_id, task_id)', 'int_changed_calls', 'call_id') }}
+    select * from {{ ref('stg_regal_voice__call_completed') }}
+    where {{ touched_only('call_id', 'int_changed_calls') }}
 ),
 
 -- A call reported twice under different message ids (a re-sent webhook): the latest wins.
 calls as (
     {{ first_row_per(
         'reports',
-        'reported_call_id',
+        'call_id',
         'received_at desc, message_id asc',
-        condition='reported_call_id is not null',
+        condition='call_id is not null',
     ) }}
 ),
 
 recordings as (
     select
-        coalesce(call_id, task_id) as call_id,
+        call_id,
         {{ last_by('recording_link', 'received_at') }} as recording_link
     from {{ ref('stg_regal_voice__call_recording_available') }}
     where
-        coalesce(call_id, task_id) is not null
-        and {{ touched_only('coalesce(call_id, task_id)', 'int_changed_calls', 'call_id') }}
+        call_id is not null
+        and {{ touched_only('call_id', 'int_changed_calls') }}
     group by 1
 ),
 
 final as (
     select
-        calls.reported_call_id as call_id,
-        coalesce(calls.task_id, calls.reported_call_id) as task_id,
+        calls.call_id,
+        calls.task_id,
         calls.agent_email,
         calls.contact_phone,
         calls.direction,
@@ -54,7 +51,7 @@ final as (
         calls.message_id,
         {{ build_time() }} as refreshed_at
     from calls
-    left join recordings on calls.reported_call_id = recordings.call_id
+    left join recordings on calls.call_id = recordings.call_id
 )
 
 select * from final

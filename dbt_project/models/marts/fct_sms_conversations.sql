@@ -2,25 +2,17 @@
 {{ config(unique_key='sms_conversation_id') }}
 
 with reports as (
-    select
-        *,
-        coalesce(sms_conversation_id, task_id) as reported_conversation_id
-    from {{ ref('stg_regal_voice__sms_conversation_completed') }}
-    where
-        {{ touched_only(
-            'coalesce(sms_conversation_id, task_id)',
-            'int_changed_sms_conversations',
-            'sms_conversation_id',
-        ) }}
+    select * from {{ ref('stg_regal_voice__sms_conversation_completed') }}
+    where {{ touched_only('sms_conversation_id', 'int_changed_sms_conversations') }}
 ),
 
 -- One report per conversation, the latest winning.
 conversations as (
     {{ first_row_per(
         'reports',
-        'reported_conversation_id',
+        'sms_conversation_id',
         'received_at desc, message_id asc',
-        condition='reported_conversation_id is not null',
+        condition='sms_conversation_id is not null',
     ) }}
 ),
 
@@ -46,7 +38,7 @@ message_counts as (
 ),
 
 conversation_ids as (
-    select reported_conversation_id as sms_conversation_id from conversations
+    select sms_conversation_id from conversations
     union
     select sms_conversation_id from message_counts
 ),
@@ -74,7 +66,7 @@ final as (
         {{ build_time() }} as refreshed_at
     from conversation_ids
     left join conversations
-        on conversation_ids.sms_conversation_id = conversations.reported_conversation_id
+        on conversation_ids.sms_conversation_id = conversations.sms_conversation_id
     left join message_counts
         on conversation_ids.sms_conversation_id = message_counts.sms_conversation_id
 )

@@ -1,10 +1,10 @@
 -- Calls with a completion report or a recording loaded since the last complete build.
 with changed as (
-    select coalesce(call_id, task_id) as call_id
+    select call_id
     from {{ ref('stg_regal_voice__call_completed') }}
     where {{ loaded_since_last_build() }}
     union
-    select coalesce(call_id, task_id) as call_id
+    select call_id
     from {{ ref('stg_regal_voice__call_recording_available') }}
     where {{ loaded_since_last_build() }}
 )

@@ -1,6 +1,6 @@
 -- SMS conversations with a completion report or a message loaded since the last complete build.
 with changed as (
-    select coalesce(sms_conversation_id, task_id) as sms_conversation_id
+    select sms_conversation_id
     from {{ ref('stg_regal_voice__sms_conversation_completed') }}
     where {{ loaded_since_last_build() }}
     union

@@ -1,7 +1,7 @@
 -- Every task-scoped event, one row per message, in one shape: the raw material of the task
 -- lifecycle. `lifecycle_rank` orders events that share a timestamp in the order TaskRouter
--- emits them. Columns an event lacks are typed nulls (`task_event()`), so the events union by
--- position on every engine.
+-- emits them (`task_lifecycle_ranks()`, the one place the ranks are named). Columns an event
+-- lacks are typed nulls (`task_event()`), so the events union by position on every engine.
 -- Incremental: each build adds the messages loaded since the last one (the loader keeps the
 -- first copy of a message; a row recomputed for the same id replaces its row), so the marts
 -- can find the tasks that changed without reading history.
@@ -10,8 +10,7 @@
 
 with task_created as (
     select
-        {{- task_event(dict(task_id='task_id',
-            event_name="'task.created'", lifecycle_rank='1',
+        {{- task_event('task.created', dict(task_id='task_id',
             occurred_at='coalesce(created_at, occurred_at)', direction='direction')) }}
     from {{ ref('stg_regal_voice__task_created') }}
     where {{ new_rows_only() }}
@@ -19,8 +18,7 @@ with task_created as (
 
 reservation_created as (
     select
-        {{- task_event(dict(task_id='task_id',
-            event_name="'task.reservation.created'", lifecycle_rank='2',
+        {{- task_event('task.reservation.created', dict(task_id='task_id',
             agent_email='reserved_agent_email')) }}
     from {{ ref('stg_regal_voice__task_reservation_created') }}
     where {{ new_rows_only() }}
@@ -28,8 +26,7 @@ reservation_created as (
 
 reservation_accepted as (
     select
-        {{- task_event(dict(task_id='task_id',
-            event_name="'task.reservation.accepted'", lifecycle_rank='3',
+        {{- task_event('task.reservation.accepted', dict(task_id='task_id',
             agent_email='coalesce(agent_email, reserved_agent_email)')) }}
     from {{ ref('stg_regal_voice__task_reservation_accepted') }}
     where {{ new_rows_only() }}
@@ -37,8 +34,7 @@ reservation_accepted as (
 
 task_canceled as (
     select
-        {{- task_event(dict(task_id='task_id',
-            event_name="'task.canceled'", lifecycle_rank='7',
+        {{- task_event('task.canceled', dict(task_id='task_id',
             cancelation_reason='cancelation_reason', cancelation_source='cancelation_source',
             canceled_by='canceled_by')) }}
     from {{ ref('stg_regal_voice__task_canceled') }}
@@ -47,8 +43,7 @@ task_canceled as (
 
 call_placed as (
     select
-        {{- task_event(dict(task_id='coalesce(task_id, call_id)',
-            event_name="'call.placed'", lifecycle_rank='4',
+        {{- task_event('call.placed', dict(task_id='task_id',
             channel="coalesce(channel, 'voice')")) }}
     from {{ ref('stg_regal_voice__call_placed') }}
     where {{ new_rows_only() }}
@@ -56,8 +51,7 @@ call_placed as (
 
 call_wrapup as (
     select
-        {{- task_event(dict(task_id='coalesce(task_id, call_id)',
-            event_name="'call.wrapup'", lifecycle_rank='6',
+        {{- task_event('call.wrapup', dict(task_id='task_id',
             channel="coalesce(channel, 'voice')")) }}
     from {{ ref('stg_regal_voice__call_wrapup') }}
     where {{ new_rows_only() }}
@@ -65,8 +59,7 @@ call_wrapup as (
 
 call_completed as (
     select
-        {{- task_event(dict(task_id='coalesce(task_id, call_id)',
-            event_name="'call.completed'", lifecycle_rank='7',
+        {{- task_event('call.completed', dict(task_id='task_id',
             occurred_at='coalesce(completed_at, occurred_at)', agent_email='agent_email',
             channel="coalesce(channel, 'voice')", direction='direction')) }}
     from {{ ref('stg_regal_voice__call_completed') }}
@@ -75,8 +68,7 @@ call_completed as (
 
 call_recording as (
     select
-        {{- task_event(dict(task_id='task_id',
-            event_name="'call.recording.available'", lifecycle_rank='8',
+        {{- task_event('call.recording.available', dict(task_id='task_id',
             channel="'voice'"), task_fields=false) }}
     from {{ ref('stg_regal_voice__call_recording_available') }}
     where {{ new_rows_only() }}
@@ -85,9 +77,9 @@ call_recording as (
 sms_messages as (
     {%- for event in ['queued', 'sent', 'received', 'undelivered'] %}
         select
-            {{- task_event(dict(task_id='sms_conversation_id',
-                event_name="'sms." ~ event ~ "'", lifecycle_rank='5', agent_email='agent_email',
-                channel="'sms'", campaign_id='campaign_id'), task_fields=false) }}
+            {{- task_event('sms.' ~ event, dict(task_id='sms_conversation_id',
+                agent_email='agent_email', channel="'sms'", campaign_id='campaign_id'),
+                task_fields=false) }}
         from {{ ref('stg_regal_voice__sms_' ~ event) }}
         where sms_conversation_id is not null and {{ new_rows_only() }}
         {{ "union all" if not loop.last }}
@@ -96,9 +88,8 @@ sms_messages as (
 
 sms_completed as (
     select
-        {{- task_event(dict(
-            task_id='coalesce(task_id, sms_conversation_id)',
-            event_name="'sms.conversation.completed'", lifecycle_rank='7',
+        {{- task_event('sms.conversation.completed', dict(
+            task_id='task_id',
             occurred_at='coalesce(completed_at, occurred_at)', agent_email='agent_email',
             channel="coalesce(channel, 'sms')")) }}
     from {{ ref('stg_regal_voice__sms_conversation_completed') }}

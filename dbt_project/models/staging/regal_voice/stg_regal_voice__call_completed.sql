@@ -1,3 +1,5 @@
+-- `call.completed`: a call task was completed, answered or not. The call and its task share
+-- one id, sent as `call_id`, `task_id` or both: settled here, once.
 with source as (
     {{ typed_source('regal_voice', 'call_completed', regal_task_columns(
         call_id='varchar',
@@ -20,8 +22,8 @@ with source as (
 renamed as (
     select
         {{ staged_envelope() }},
-        {{ staged_task_fields() }},
-        call_id,
+        {{ staged_task_fields(task_id='coalesce(task_id, call_id)') }},
+        coalesce(call_id, task_id) as call_id,
         lower(agent_email) as agent_email,
         upper(direction) as direction,
         disposition,

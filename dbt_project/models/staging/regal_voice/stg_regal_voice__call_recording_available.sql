@@ -1,3 +1,5 @@
+-- `call.recording.available`: the recording link of an answered call (its id as `call_id`,
+-- `task_id` or both).
 with source as (
     {{ typed_source('regal_voice', 'call_recording_available', {
         'call_id': 'varchar',
@@ -10,7 +12,7 @@ renamed as (
     select
         {{ staged_envelope() }},
         coalesce(task_id, call_id) as task_id,
-        call_id,
+        coalesce(call_id, task_id) as call_id,
         recording_link
     from source
 )
