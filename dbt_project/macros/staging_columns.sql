@@ -122,7 +122,7 @@ renamed as (
         lower(channel) as channel,
         {{ is_subscribed }} as is_subscribed,
         {{ epoch_to_timestamp('_timestamp') }} as effective_at,
-        source as consent_source,
+        source,
         ip,
         "text" as opt_in_text
     from source

@@ -27,7 +27,7 @@ final as (
         is_subscribed,
         effective_at,
         changed_by,
-        consent_source as source,  -- noqa: RF04
+        source,  -- noqa: RF04
         ip,
         opt_in_text,
         user_id,

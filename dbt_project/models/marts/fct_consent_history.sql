@@ -46,7 +46,7 @@ final as (
         lead(effective_at) over (partition by phone, channel order by effective_at) is null
             as is_current,
         changed_by,
-        consent_source as source,  -- noqa: RF04
+        source,  -- noqa: RF04
         ip,
         opt_in_text,
         user_id,

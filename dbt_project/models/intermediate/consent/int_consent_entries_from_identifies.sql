@@ -47,7 +47,7 @@ parsed as (
         lower({{ json_text_of('entry', 'channel') }}) as channel,
         {{ try_to(json_text_of('entry', 'subscribed'), 'boolean') }} as is_subscribed,
         {{ epoch_to_timestamp(json_text_of('entry', 'timestamp')) }} as effective_at,
-        {{ json_text_of('entry', 'source') }} as consent_source,
+        {{ json_text_of('entry', 'source') }} as source,  -- noqa: RF04
         {{ json_text_of('entry', 'ip') }} as ip,
         {{ json_text_of('entry', 'text') }} as opt_in_text
     from entries

@@ -15,7 +15,7 @@ with identify_entries as (
         is_subscribed,
         effective_at,
         'identify' as changed_by,
-        consent_source,
+        source,  -- noqa: RF04
         ip,
         opt_in_text,
         received_at,
@@ -35,7 +35,7 @@ regal_events as (
             -- the event's own `timestamp` property; Segment's event time only when it is absent
             coalesce(effective_at, occurred_at) as effective_at,
             'regal_voice' as changed_by,
-            consent_source,
+            source,  -- noqa: RF04
             ip,
             opt_in_text,
             received_at,
