@@ -73,6 +73,10 @@ INTERFACES = {
     ],
 }
 
+# Marts the interface's sources cannot fill: the old one loads the website alone, and the
+# sample's conversion events come from its backend (`server`).
+EMPTY_BY_DESIGN = {"old": {"fct_conversions"}, "new": set()}
+
 
 def run_load(archive: Path, warehouse: Path, interface: str) -> subprocess.CompletedProcess:
     """``python -m pipelines load`` of this working tree, through ``interface``."""
@@ -162,5 +166,8 @@ def test_release_0_1_warehouse_upgrades_in_place(built_by_0_1, interface, tmp_pa
     expected, actual = mart_rows(scratch), mart_rows(warehouse)
     assert set(actual) == set(expected)
     for table, rows in expected.items():
-        assert rows, f"{table} is empty: the archive tested nothing"
+        if table in EMPTY_BY_DESIGN[interface]:
+            assert not rows, f"{table} has rows the interface's sources cannot give"
+        else:
+            assert rows, f"{table} is empty: the archive tested nothing"
         assert actual[table] == rows, f"{table} differs after the upgrade"
