@@ -28,7 +28,6 @@ class DuckDBFile:
     copy published after every run that changed something."""
 
     path: Path
-    engine = "duckdb"
     has_analysts_copy = True
 
     def __str__(self) -> str:
@@ -71,7 +70,6 @@ class PostgresTarget:
 
     server: PostgresServer
     state_folder: Path = DEFAULT_WAREHOUSE.parent
-    engine = "postgres"
     has_analysts_copy = False
 
     def __str__(self) -> str:

@@ -56,27 +56,21 @@ def project_checksum(project: Path = DBT_PROJECT) -> str:
     return digest.hexdigest()[:16]
 
 
-# Segment's own warehouses keep no load log: each row records when it was loaded, in
-# `uuid_ts`. `tracks` has a row for every track call; every other message type has its table.
-SEGMENT_LOADED_TABLES = ("tracks", "identifies", "pages", "screens", "groups", "aliases")
-# Segment loads a batch table by table: rows that commit after a build read the newest
-# `uuid_ts` can carry an older one. The next build starts this much earlier to take them.
-SEGMENT_LOAD_MARGIN = "1 hour"
-
-
 def raw_watermark(con: Sql, schemas: list[str]) -> datetime | None:
     """When the raw data last changed (as ``raw_watermark_sql`` in dbt): the newest load dlt
-    committed to a schema our loader writes, the newest ``uuid_ts`` less a margin in a schema
-    Segment loads."""
+    committed to a schema our loader writes; in a schema Segment loads, which keeps no load
+    log, the newest ``uuid_ts`` of the ``segment_loaded_tables`` var's tables less the
+    ``segment_load_margin_minutes`` var (both in ``dbt_project.yml``, read by dbt too)."""
+    margin = int(project_var("segment_load_margin_minutes", 60))
     parts = []
     for schema in schemas:
         if table_exists(con, schema, "_dlt_loads"):
             parts.append(f'SELECT max(inserted_at) AS loaded_at FROM "{schema}"._dlt_loads')
             continue
         parts += [
-            f"SELECT max(uuid_ts) - INTERVAL '{SEGMENT_LOAD_MARGIN}' AS loaded_at "
+            f"SELECT max(uuid_ts) - INTERVAL '{margin} minutes' AS loaded_at "
             f'FROM "{schema}".{table}'
-            for table in SEGMENT_LOADED_TABLES
+            for table in project_var("segment_loaded_tables", [])
             if table_exists(con, schema, table)
         ]
     if not parts:
@@ -156,10 +150,16 @@ def run_dbt_build(
         )
 
 
+def project_var(name: str, default, project: Path = DBT_PROJECT):
+    """A var of ``dbt_project.yml``: the settings the models and the loader's own checks
+    share are written there once."""
+    settings = yaml.safe_load((project / "dbt_project.yml").read_text())
+    return settings.get("vars", {}).get(name, default)
+
+
 def freshness_threshold_hours(project: Path = DBT_PROJECT) -> float:
     """The ``freshness_warn_after_hours`` var, the one setting dbt's source freshness uses too."""
-    settings = yaml.safe_load((project / "dbt_project.yml").read_text())
-    return float(settings.get("vars", {}).get("freshness_warn_after_hours", 36))
+    return float(project_var("freshness_warn_after_hours", 36, project))
 
 
 def stale_sources(con, hours: float, schemas: list[str], now: datetime | None = None) -> list[str]:

@@ -27,10 +27,10 @@
         {%- if loads is not none -%}
             {%- do parts.append('select max(inserted_at) as loaded_at from ' ~ loads) -%}
         {%- else -%}
-            {%- for table_name in ['tracks', 'identifies', 'pages', 'screens', 'groups', 'aliases'] -%}
+            {%- for table_name in var('segment_loaded_tables') -%}
                 {%- set table = adapter.get_relation(database=target.database, schema=schema, identifier=table_name) -%}
                 {%- if table is not none -%}
-                    {%- do parts.append("select max(uuid_ts) - interval '1 hour' as loaded_at from " ~ table) -%}
+                    {%- do parts.append("select max(uuid_ts) - interval '" ~ var('segment_load_margin_minutes') ~ " minutes' as loaded_at from " ~ table) -%}
                 {%- endif -%}
             {%- endfor -%}
         {%- endif -%}

@@ -70,18 +70,21 @@ select * from renamed
 {%- endmacro %}
 
 
-{#- One of the sms.* message events (queued, sent, received, undelivered): same payload shape. -#}
-{% macro stage_sms_message(table_name) -%}
+{#- One of the sms.* message events (queued, sent, received, undelivered, failed): same payload
+    shape; `extra` names an event's own text columns (`sms.failed`'s `error_code`). -#}
+{% macro stage_sms_message(table_name, extra=[]) -%}
+{%- set columns = {
+    'sms_conversation_id': 'varchar',
+    'agent_email': 'varchar',
+    'campaign_id': 'varchar',
+    'from_number': 'varchar',
+    'to_number': 'varchar',
+    'content': 'varchar',
+    'media_url': 'varchar',
+} -%}
+{%- for name in extra %}{% do columns.update({name: 'varchar'}) %}{% endfor -%}
 with source as (
-    {{ typed_source('regal_voice', table_name, {
-        'sms_conversation_id': 'varchar',
-        'agent_email': 'varchar',
-        'campaign_id': 'varchar',
-        'from_number': 'varchar',
-        'to_number': 'varchar',
-        'content': 'varchar',
-        'media_url': 'varchar',
-    }) }}
+    {{ typed_source('regal_voice', table_name, columns) }}
 ),
 
 renamed as (
@@ -94,6 +97,9 @@ renamed as (
         {{ phone_e164('to_number') }} as to_number,
         content,
         media_url
+        {%- for name in extra %},
+        {{ name }}
+        {%- endfor %}
     from source
 )
 

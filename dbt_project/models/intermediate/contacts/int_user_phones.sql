@@ -5,7 +5,12 @@
 -- phone is the newer of the one on record and the new sightings.
 {{ config(materialized='incremental', unique_key='user_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
 
-{%- set regal_events = [
+{#- Where a user id is seen with a phone: (model, its phone column, when it was seen). #}
+{%- set seen_in = [
+    ('stg_segment__identifies', 'phone', 'occurred_at'),
+    ('int_consent_records', 'phone', 'effective_at'),
+] %}
+{%- for model_name in [
     'stg_regal_voice__task_created',
     'stg_regal_voice__task_reservation_created',
     'stg_regal_voice__task_reservation_accepted',
@@ -17,32 +22,19 @@
     'stg_regal_voice__contact_experiment_assigned',
     'stg_regal_voice__scheduled_callback_requested',
 ] %}
+    {%- do seen_in.append((model_name, 'contact_phone', 'occurred_at')) %}
+{%- endfor %}
 
 with new_sightings as (
-    select
-        user_id,
-        phone,
-        occurred_at as seen_at,
-        message_id
-    from {{ ref('stg_segment__identifies') }}
-    where user_id is not null and phone is not null and {{ new_rows_only() }}
-    union all
-    select
-        user_id,
-        phone,
-        effective_at as seen_at,
-        message_id
-    from {{ ref('int_consent_records') }}
-    where user_id is not null and phone is not null and {{ new_rows_only() }}
-    {%- for model_name in regal_events %}
-        union all
+    {%- for model_name, phone, seen_at in seen_in %}
         select
             user_id,
-            contact_phone as phone,
-            occurred_at as seen_at,
+            {{ phone }} as phone,
+            {{ seen_at }} as seen_at,
             message_id
         from {{ ref(model_name) }}
-        where user_id is not null and contact_phone is not null and {{ new_rows_only() }}
+        where user_id is not null and {{ phone }} is not null and {{ new_rows_only() }}
+        {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 

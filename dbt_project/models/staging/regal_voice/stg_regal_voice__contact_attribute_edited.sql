@@ -33,17 +33,19 @@ edits as (
         {{ staged_envelope() }},
         {{ contact_phone() }} as contact_phone,
         lower(agent_email) as changed_by,
-        {{ epoch_to_timestamp('created_at') }} as created_at,
         {%- for attribute in attributes %}
             changes_{{ attribute }}_old_value,
             changes_{{ attribute }}_new_value,
         {%- endfor %}
-        true as is_edit
+        {{ epoch_to_timestamp('created_at') }} as created_at
     from source
 ),
 
+-- One branch per attribute; with none yet, one branch of typed columns and no rows.
 changes as (
-    {%- for attribute in attributes %}
+    {%- for attribute in attributes or [none] %}
+        {%- set old_value = 'changes_' ~ attribute ~ '_old_value' if attribute else 'cast(null as varchar)' %}
+        {%- set new_value = 'changes_' ~ attribute ~ '_new_value' if attribute else 'cast(null as varchar)' %}
         select
             message_id,
             user_id,
@@ -53,28 +55,13 @@ changes as (
             contact_phone,
             changed_by,
             coalesce(created_at, occurred_at) as changed_at,
-            '{{ attribute }}' as attribute,  -- noqa: RF04
-            changes_{{ attribute }}_old_value as old_value,
-            changes_{{ attribute }}_new_value as new_value
+            {{ "'" ~ attribute ~ "'" if attribute else 'cast(null as varchar)' }} as attribute,  -- noqa: RF04
+            {{ old_value }} as old_value,
+            {{ new_value }} as new_value
         from edits
-        where changes_{{ attribute }}_old_value is not null or changes_{{ attribute }}_new_value is not null
-        union all
+        where {{ old_value ~ ' is not null or ' ~ new_value ~ ' is not null' if attribute else 'false' }}
+        {{ "union all" if not loop.last }}
     {%- endfor %}
-    -- Typed columns, no rows: an edit of no attribute (or none loaded yet) adds nothing.
-    select
-        message_id,
-        user_id,
-        occurred_at,
-        received_at,
-        loaded_at,
-        contact_phone,
-        changed_by,
-        coalesce(created_at, occurred_at) as changed_at,
-        cast(null as varchar) as attribute,  -- noqa: RF04
-        cast(null as varchar) as old_value,
-        cast(null as varchar) as new_value
-    from edits
-    where not is_edit
 )
 
 select * from changes
