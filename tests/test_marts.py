@@ -123,6 +123,25 @@ def test_every_model_and_column_is_documented_and_persisted(loaded):
                     assert comment, f"{model['name']}.{column}: persist_docs wrote no comment"
 
 
+def test_no_layer_reads_a_later_one(loaded):
+    """staging → intermediate → marts: a model reads only its own layer and the ones before."""
+    dbt_manifest = json.loads((PROJECT / "dbt_project" / "target" / "manifest.json").read_text())
+    order = {"staging": 0, "intermediate": 1, "marts": 2}
+    nodes = dbt_manifest["nodes"]
+
+    def layer(node: dict) -> int:
+        return order[node["fqn"][1]]
+
+    reaching_back = [
+        (node["name"], nodes[parent]["name"])
+        for node in nodes.values()
+        if node["resource_type"] == "model"
+        for parent in node["depends_on"]["nodes"]
+        if parent.startswith("model.") and layer(nodes[parent]) > layer(node)
+    ]
+    assert reaching_back == []
+
+
 @pytest.mark.slow
 def test_marts_build_on_a_sparse_archive_with_drifting_types(tmp_path):
     """A new deployment sees few event kinds: absent tables and variant columns must not fail."""

@@ -49,68 +49,26 @@
 {%- endmacro %}
 
 
-{#- Everything shared by a staged task-scoped event: the envelope, the task fields and `extra`
-    (extra payload columns, name -> type), for events with no derivation of their own. -#}
-{% macro stage_task_event(table_name, extra={}) -%}
-with source as (
-    {{ typed_source('regal_voice', table_name, regal_task_columns(**extra)) }}
-),
-
-renamed as (
-    select
-        {{ staged_envelope() }},
-        {{ staged_task_fields() }}
-        {%- for name in extra %},
-        {% if name.endswith('_email') %}lower({{ name }}) as {{ name }}{% else %}{{ name }}{% endif %}
-        {%- endfor %}
-    from source
-)
-
-select * from renamed
+{#- The raw columns of the sms.* message events (queued, sent, received, undelivered, failed),
+    which share one payload shape, plus an event's own columns as keyword arguments. -#}
+{% macro sms_message_columns() -%}
+    {%- set columns = {
+        'sms_conversation_id': 'varchar',
+        'agent_email': 'varchar',
+        'campaign_id': 'varchar',
+        'from_number': 'varchar',
+        'to_number': 'varchar',
+        'content': 'varchar',
+        'media_url': 'varchar',
+    } -%}
+    {%- do columns.update(kwargs) -%}
+    {{ return(columns) }}
 {%- endmacro %}
 
 
-{#- One of the sms.* message events (queued, sent, received, undelivered, failed): same payload
-    shape; `extra` names an event's own text columns (`sms.failed`'s `error_code`). -#}
-{% macro stage_sms_message(table_name, extra=[]) -%}
-{%- set columns = {
-    'sms_conversation_id': 'varchar',
-    'agent_email': 'varchar',
-    'campaign_id': 'varchar',
-    'from_number': 'varchar',
-    'to_number': 'varchar',
-    'content': 'varchar',
-    'media_url': 'varchar',
-} -%}
-{%- for name in extra %}{% do columns.update({name: 'varchar'}) %}{% endfor -%}
-with source as (
-    {{ typed_source('regal_voice', table_name, columns) }}
-),
-
-renamed as (
-    select
-        {{ staged_envelope() }},
-        sms_conversation_id,
-        lower(agent_email) as agent_email,
-        campaign_id,
-        {{ phone_e164('from_number') }} as from_number,
-        {{ phone_e164('to_number') }} as to_number,
-        content,
-        media_url
-        {%- for name in extra %},
-        {{ name }}
-        {%- endfor %}
-    from source
-)
-
-select * from renamed
-{%- endmacro %}
-
-
-{#- contact.subscribed / contact.unsubscribed: `is_subscribed` comes from the event name. -#}
-{% macro stage_consent_event(table_name, is_subscribed) -%}
-with source as (
-    {{ typed_source('regal_voice', table_name, {
+{#- The raw columns of contact.subscribed / contact.unsubscribed. -#}
+{% macro consent_event_columns() -%}
+    {{ return({
         'phone': 'varchar',
         'contact_phone': 'varchar',
         'channel': 'varchar',
@@ -119,22 +77,6 @@ with source as (
         'text': 'varchar',
         '_timestamp': 'varchar',
     }) }}
-),
-
-renamed as (
-    select
-        {{ staged_envelope() }},
-        {{ contact_phone('phone', 'contact_phone') }} as phone,
-        lower(channel) as channel,
-        {{ is_subscribed }} as is_subscribed,
-        {{ epoch_to_timestamp('_timestamp') }} as effective_at,
-        source,
-        ip,
-        "text" as opt_in_text
-    from source
-)
-
-select * from renamed
 {%- endmacro %}
 
 

@@ -1,19 +1,9 @@
 -- Incremental: every call with a new completion report or recording is recomputed.
 {{ config(unique_key='call_id') }}
 
-with reports as (
-    select * from {{ ref('stg_regal_voice__call_completed') }}
+with calls as (
+    select * from {{ ref('int_call_reports') }}
     where {{ touched_only('call_id', 'int_changed_calls') }}
-),
-
--- A call reported twice under different message ids (a re-sent webhook): the latest wins.
-calls as (
-    {{ first_row_per(
-        'reports',
-        'call_id',
-        'received_at desc, message_id asc',
-        condition='call_id is not null',
-    ) }}
 ),
 
 recordings as (
@@ -34,19 +24,22 @@ final as (
         calls.agent_email,
         calls.contact_phone,
         calls.direction,
-        calls.task_type as call_type,
+        calls.call_type,
         calls.queue,
         calls.campaign_id,
         calls.campaign_name,
         calls.disposition,
-        coalesce(
-            calls.conversation_happened,
-            {{ seconds_between('calls.started_at', 'calls.ended_at') }} > 0
-        ) as was_answered,
+        calls.was_answered,
         calls.started_at,
         calls.ended_at,
         calls.completed_at,
-        {{ handle_time_columns() }},
+        calls.talk_time_s,
+        calls.wrap_time_s,
+        calls.handle_time_s,
+        calls.reported_talk_time_s,
+        calls.reported_wrap_time_s,
+        calls.reported_handle_time_s,
+        calls.durations_match_reported,
         recordings.recording_link,
         calls.message_id,
         {{ build_time() }} as refreshed_at

@@ -1,19 +1,9 @@
 -- Incremental: every conversation with a new report or message is recomputed.
 {{ config(unique_key='sms_conversation_id') }}
 
-with reports as (
-    select * from {{ ref('stg_regal_voice__sms_conversation_completed') }}
+with conversations as (
+    select * from {{ ref('int_sms_conversation_reports') }}
     where {{ touched_only('sms_conversation_id', 'int_changed_sms_conversations') }}
-),
-
--- One report per conversation, the latest winning.
-conversations as (
-    {{ first_row_per(
-        'reports',
-        'sms_conversation_id',
-        'received_at desc, message_id asc',
-        condition='sms_conversation_id is not null',
-    ) }}
 ),
 
 sms_messages as (
@@ -57,7 +47,13 @@ final as (
         conversations.started_at,
         conversations.ended_at,
         conversations.completed_at,
-        {{ handle_time_columns() }},
+        conversations.talk_time_s,
+        conversations.wrap_time_s,
+        conversations.handle_time_s,
+        conversations.reported_talk_time_s,
+        conversations.reported_wrap_time_s,
+        conversations.reported_handle_time_s,
+        conversations.durations_match_reported,
         coalesce(message_counts.messages_queued, 0) as messages_queued,
         coalesce(message_counts.messages_sent, 0) as messages_sent,
         coalesce(message_counts.messages_received, 0) as messages_received,

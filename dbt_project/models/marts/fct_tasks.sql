@@ -21,14 +21,8 @@ handle_times as (
     select
         task_id,
         handle_time_s
-    from {{ ref('fct_calls') }}
+    from {{ ref('int_handled_tasks') }}
     where {{ touched_only('task_id', 'int_changed_tasks') }}
-    union all
-    select
-        task_id,
-        handle_time_s
-    from {{ ref('fct_sms_conversations') }}
-    where is_completed and {{ touched_only('task_id', 'int_changed_tasks') }}
 ),
 
 lifecycle as (

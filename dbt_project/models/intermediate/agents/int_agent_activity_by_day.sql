@@ -1,11 +1,11 @@
 -- Agent status periods cut at the reporting day's midnights (in the reporting_timezone var),
 -- so a shift across midnight counts on both days. Open periods (the current status) are left
 -- out: their length is not known yet.
--- Incremental: the periods fct_agent_activity recomputed in this build are cut again.
+-- Incremental: the periods int_agent_status_periods recomputed in this build are cut again.
 {{ config(materialized='incremental', unique_key='agent_activity_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
 
 with periods as (
-    select * from {{ ref('fct_agent_activity') }}
+    select * from {{ ref('int_agent_status_periods') }}
     where ended_at is not null and {{ refreshed_by_this_build_only() }}
 ),
 

@@ -1,1 +1,22 @@
-{{ stage_consent_event('contact_subscribed', is_subscribed=true) }}
+-- `contact.subscribed`: Regal recorded a contact's opt-in for a channel. The phone is
+-- `phone` (Regal's catalog) or `contact_phone`; `_timestamp` (epoch seconds) is when the
+-- consent took effect.
+with source as (
+    {{ typed_source('regal_voice', 'contact_subscribed', consent_event_columns()) }}
+),
+
+renamed as (
+    select
+        {{ staged_envelope() }},
+        {{ contact_phone('phone', 'contact_phone') }} as phone,
+        lower(channel) as channel,
+        true as is_subscribed,
+        {{ epoch_to_timestamp('_timestamp') }} as effective_at,
+        source,
+        ip,
+        -- quoted: `text` is a type name in PostgreSQL
+        "text" as opt_in_text  -- noqa: RF06
+    from source
+)
+
+select * from renamed

@@ -1,1 +1,19 @@
-{{ stage_sms_message('sms_received') }}
+-- `sms.received`: the contact's SMS reached Regal (`from_number` is the contact).
+with source as (
+    {{ typed_source('regal_voice', 'sms_received', sms_message_columns()) }}
+),
+
+renamed as (
+    select
+        {{ staged_envelope() }},
+        sms_conversation_id,
+        lower(agent_email) as agent_email,
+        campaign_id,
+        {{ phone_e164('from_number') }} as from_number,
+        {{ phone_e164('to_number') }} as to_number,
+        content,
+        media_url
+    from source
+)
+
+select * from renamed
