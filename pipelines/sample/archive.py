@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipelines.naming import event_table_name
-from pipelines.sample.lifecycle import ConsentRecord, Simulator
+from pipelines.sample.lifecycle import CallbackTruth, ConsentRecord, Simulator
 from pipelines.settings import SAMPLE_SOURCE_IDS, TABLE_OF_TYPE
 
 DAY_MS = 86_400_000
@@ -155,6 +155,30 @@ def consent_truth(records: list[ConsentRecord]) -> dict:
     }
 
 
+def callback_truth(truth: CallbackTruth, early_minutes: int = 5, grace_minutes: int = 15) -> dict:
+    """How many promised callbacks were kept on time, late, missed or are still pending, worked
+    out here independently of the dbt models (with the models' default margins).
+
+    A promise is fulfilled by the first OUTBOUND call to its phone started at or after the
+    promised instant less the early margin; on time when that is at most the grace after it;
+    missed when no call fulfils it and the grace ended before the newest call of all.
+    """
+    early, grace = timedelta(minutes=early_minutes), timedelta(minutes=grace_minutes)
+    newest_call = max(started for _, started, _ in truth.calls)
+    outbound: dict[str, list[datetime]] = defaultdict(list)
+    for phone, started, direction in truth.calls:
+        if direction == "OUTBOUND":
+            outbound[phone].append(started)
+    statuses: Counter[str] = Counter()
+    for phone, promised in truth.promises:
+        fulfilling = [started for started in outbound[phone] if started >= promised - early]
+        if fulfilling:
+            statuses["on_time" if min(fulfilling) - promised <= grace else "late"] += 1
+        else:
+            statuses["missed" if promised + grace < newest_call else "pending"] += 1
+    return dict(sorted(statuses.items()))
+
+
 def simulate_day(
     regal: Simulator, brand: Simulator, day_number: int, tasks_per_day: int
 ) -> tuple[list[dict], list[dict]]:
@@ -219,6 +243,7 @@ def generate_archive(
     rng = random.Random(seed)
     regal = Simulator(random.Random(rng.getrandbits(64)), agents, contacts)
     brand = Simulator(random.Random(rng.getrandbits(64)), agents, contacts)
+    regal.until = FIRST_DAY + timedelta(days=days)
     regal_messages: list[dict] = []
     brand_messages: list[dict] = []
     for day_number in range(days):
@@ -244,6 +269,7 @@ def generate_archive(
         "regal_voice_truth": asdict(regal.truth),
         "brand_truth": asdict(brand.truth),
         "consent_truth": consent_truth(regal.consent_records + brand.consent_records),
+        "callback_truth": callback_truth(regal.callback_truth),
     }
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     return manifest

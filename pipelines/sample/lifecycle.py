@@ -16,6 +16,12 @@ CAMPAIGNS = [("cmp_101", 445, "Spring Refinance"), ("cmp_102", 446, "Abandoned A
 OPT_IN_TEXT = (
     "By clicking the 'Submit' button below, I agree to receive automated marketing SMS and calls."
 )
+# Experiments running in Regal: ids arrive as numbers (or their text) and as UUIDs.
+EXPERIMENTS = [
+    (7, "Opening line test"),
+    (12, "Voicemail drop test"),
+    ("b7e4c1de-2f0a-4c55-9a0e-6f1d2c3b4a59", "Callback script test"),
+]
 CANCEL_REASONS = [
     ("Contact unsubscribed", "system", None),
     ("Task expired", "system", None),
@@ -35,6 +41,15 @@ class Truth:
     sms_conversations_completed: int = 0
     tasks_without_created_event: int = 0
     consent_entries_without_timestamp: int = 0
+
+
+@dataclass
+class CallbackTruth:
+    """Every call's (E.164 phone, start, direction) and every promised callback's (E.164 phone,
+    instant): enough to reckon which callbacks were kept, independently of the models."""
+
+    calls: list[tuple[str, datetime, str]] = field(default_factory=list)
+    promises: list[tuple[str, datetime]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,10 @@ class Simulator:
         self.agents = [f"agent{n:03d}@brand.example" for n in range(1, agents + 1)]
         self.contacts = [f"917{n:07d}" for n in range(5550000, 5550000 + contacts)]
         self.truth = Truth()
+        self.callback_truth = CallbackTruth()
+        # Callbacks are kept only before this instant (the end of the simulated days), so the
+        # archive holds no day after them.
+        self.until: datetime | None = None
         self.consent_records: list[ConsentRecord] = []
         self._opt_ins: dict[str, list[dict]] = {}
 
@@ -152,16 +171,20 @@ class Simulator:
             previous, previous_available = name, available
         return messages
 
-    def task(self, created: datetime) -> list[dict]:
-        """One task from creation to completion, cancellation, or still open."""
+    def task(self, created: datetime, callback_to: str | None = None) -> list[dict]:
+        """One task from creation to completion, cancellation, or still open.
+
+        ``callback_to``: the digits of a contact promised a callback; the task is then the
+        outbound call that keeps the promise.
+        """
         rng = self.rng
-        channel = "voice" if rng.random() < 0.75 else "sms"
+        channel = "voice" if callback_to or rng.random() < 0.75 else "sms"
         task_id = self.task_sid()
-        digits = rng.choice(self.contacts)
+        digits = callback_to or rng.choice(self.contacts)
         user_id = f"user_{digits}"
         queue = rng.choice(QUEUES)
         campaign_id, friendly_id, campaign_name = rng.choice(CAMPAIGNS)
-        direction = rng.choice(["OUTBOUND", "INBOUND"])
+        direction = "OUTBOUND" if callback_to else rng.choice(["OUTBOUND", "INBOUND"])
         task_type = {"voice": "Outbound Call", "sms": "SMS Conversation"}[channel]
         common = {
             "task_id": task_id,
@@ -188,6 +211,8 @@ class Simulator:
             messages.append(self.track("task.created", created, user_id, created_props))
 
         outcome = rng.choices(["completed", "canceled", "open"], weights=[80, 15, 5])[0]
+        if callback_to:
+            outcome = "completed"
         self.truth.tasks[outcome] += 1
         at = created
         reservations = rng.choices([1, 2, 3], weights=[70, 20, 10])[0]
@@ -225,15 +250,25 @@ class Simulator:
         accepted = {**common, **({named_by[0]: agent} if named_by[0] else {})}
         messages.append(self.track("task.reservation.accepted", at, user_id, accepted))
         if channel == "voice":
-            messages.extend(self.call(at, agent, user_id, common, direction))
+            messages.extend(self.call(at, agent, user_id, digits, common, direction))
         else:
             messages.extend(self.sms_conversation(at, agent, user_id, common))
         return messages
 
-    def call(self, accepted: datetime, agent: str, user_id: str, common: dict, direction: str):
+    def call(
+        self,
+        accepted: datetime,
+        agent: str,
+        user_id: str,
+        digits: str,
+        common: dict,
+        direction: str,
+    ):
         rng = self.rng
         answered = rng.random() < 0.85
         started = accepted + timedelta(seconds=rng.randint(1, 5))
+        moment = datetime.fromtimestamp(epoch(started), UTC)
+        self.callback_truth.calls.append((f"+1{digits}", moment, direction))
         talk = rng.randint(30, 900) if answered else 0
         wrap = rng.randint(5, 120)
         ended = started + timedelta(seconds=talk)
@@ -369,40 +404,74 @@ class Simulator:
         )
         messages = [self.track(event, at, user_id, consent)]
         later = at + timedelta(minutes=rng.randint(1, 120))
-        edited = {
-            "contact_phone": f"+1{digits}",
-            "agent_email": rng.choice(self.agents),
-            "changes": {
-                "custom_properties": {
-                    "annual_income": {"old_value": "150,000", "new_value": "300,000"},
-                }
-            },
-        }
-        messages.append(self.track("contact.attribute.edited", later, user_id, edited))
-        experiment_id = rng.randint(1, 9) if rng.random() < 0.5 else self.new_id()
+        messages.append(self.attribute_edit(later, user_id, digits))
+        experiment_id, experiment_name = rng.choice(EXPERIMENTS)
+        if isinstance(experiment_id, int) and rng.random() < 0.5:
+            experiment_id = str(experiment_id)  # Regal sends a number or its text
+        # The catalog names the contact's number `phone` here; some payloads send `contact_phone`.
+        phone_property = "phone" if rng.random() < 0.5 else "contact_phone"
         experiment = {
-            "contact_phone": f"+1{digits}",
+            phone_property: f"+1{digits}",
             "experiment_id": experiment_id,
-            "experiment_name": "Opening line test",
+            "experiment_name": experiment_name,
             "experiment_variant": rng.choice(["A", "B"]),
         }
         messages.append(self.track("contact.experiment.assigned", later, user_id, experiment))
-        callback_at = later + timedelta(days=1)
+        messages.extend(self.callback_promise(later, user_id, digits))
+        if rng.random() < 0.2:
+            failed = {"to_number": f"+1{digits}", "error_code": 30007, "content": "Reminder"}
+            messages.append(self.track("sms.failed", later, user_id, failed))
+        return messages
+
+    def attribute_edit(self, at: datetime, user_id: str, digits: str) -> dict:
+        """An agent's edit of a contact: nested custom properties, numbers, top-level names, and
+        attributes that had no value before (old_value null)."""
+        rng = self.rng
+        changes: dict = {}
+        kind = rng.choice(["text", "number", "first_name", "both"])
+        if kind in ("text", "both"):
+            income = {"old_value": "150,000", "new_value": "300,000"}
+            changes["custom_properties"] = {"annual_income": income}
+        if kind == "number":
+            old = rng.choice([None, 120000, 95000.5])
+            changes["custom_properties"] = {
+                "annual_income": {"old_value": old, "new_value": rng.randint(100, 400) * 1000}
+            }
+        if kind in ("first_name", "both"):
+            new_name = rng.choice(["Anne", "Raj", "Maria", "Tom"])
+            changes["first_name"] = {"old_value": None, "new_value": new_name}
+        edited = {
+            "contact_phone": f"+1{digits}",
+            "agent_email": rng.choice(self.agents),
+            "changes": changes,
+        }
+        if rng.random() < 0.5:  # when Regal made the change, epoch seconds
+            edited["created_at"] = epoch(at) - rng.randint(1, 30)
+        return self.track("contact.attribute.edited", at, user_id, edited)
+
+    def callback_promise(self, at: datetime, user_id: str, digits: str) -> list[dict]:
+        """A callback promised for about a day later, in the contact's local time with its
+        offset; about half are kept by an outbound call near that time (some late)."""
+        rng = self.rng
+        callback_at = at + timedelta(days=1)
         agent = rng.choice(self.agents)
         callback = {
             "contact_phone": f"+1{digits}",
             "callback_timestamp": (callback_at - timedelta(hours=7)).strftime("%Y-%m-%d %H:%M:%S")
             + " -07:00",
-            "scheduling_agent_email": agent,
             "scheduling_agent_fullname": agent.split("@")[0].title(),
             "scheduling_agent_id": agent,
             "target_agent_id": agent,
             "target_agent_fullname": agent.split("@")[0].title(),
         }
-        messages.append(self.track("scheduled.callback.requested", later, user_id, callback))
-        if rng.random() < 0.2:
-            failed = {"to_number": f"+1{digits}", "error_code": 30007, "content": "Reminder"}
-            messages.append(self.track("sms.failed", later, user_id, failed))
+        if rng.random() < 0.7:  # else the agent is named by `scheduling_agent_id` alone
+            callback["scheduling_agent_email"] = agent
+        promised = datetime.fromtimestamp(epoch(callback_at), UTC)
+        self.callback_truth.promises.append((f"+1{digits}", promised))
+        messages = [self.track("scheduled.callback.requested", at, user_id, callback)]
+        kept_at = callback_at + timedelta(seconds=rng.randint(-4 * 60, 40 * 60))
+        if rng.random() < 0.5 and (self.until is None or kept_at + timedelta(hours=1) < self.until):
+            messages.extend(self.task(kept_at, callback_to=digits))
         return messages
 
     # --- the brand's own source -------------------------------------------------------------
