@@ -251,7 +251,7 @@ def run(args: argparse.Namespace) -> None:
     from pipelines.registry import ensure_registry
     from pipelines.run_log import Phases, finish_run, start_run
     from pipelines.sources import resolve_sources
-    from pipelines.targets import target_of
+    from pipelines.targets import DuckDBFile, target_of
     from pipelines.warehouse import published_path
 
     target = target_of(warehouse_setting(args), Path(args.state_dir) if args.state_dir else None)
@@ -262,6 +262,10 @@ def run(args: argparse.Namespace) -> None:
     started = time.monotonic()
     phases = Phases()
     with target.lock(args.lock_wait):
+        if args.command in ("load", "ingest") and is_sample and isinstance(target, DuckDBFile):
+            from pipelines.sample.older import replace_older_sample
+
+            replace_older_sample(target.path, SAMPLE_ROOT)
         connection = target.connect(args.busy_wait)
         run_id = start_run(connection, args.command)
         ensure_registry(connection)  # the models find the brand sources in it

@@ -22,14 +22,9 @@ import yaml
 
 from pipelines.errors import NoAnalystsCopy
 from pipelines.settings import PROJECT_ROOT
-from pipelines.warehouse import published_path
+from pipelines.warehouse import published_path, report_path
 
 DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
-
-
-def report_path(warehouse: Path) -> Path:
-    """``data/warehouse.duckdb`` → ``data/warehouse.report.html``."""
-    return warehouse.with_name(f"{warehouse.stem}.report.html")
 
 
 def reporting_timezone(project_file: Path = DBT_PROJECT_FILE) -> str:

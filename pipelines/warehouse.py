@@ -34,6 +34,11 @@ def published_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}.analytics{warehouse.suffix}")
 
 
+def report_path(warehouse: Path) -> Path:
+    """``make report``'s page: ``data/warehouse.duckdb`` → ``data/warehouse.report.html``."""
+    return warehouse.with_name(f"{warehouse.stem}.report.html")
+
+
 class LoadLock:
     """An advisory lock beside the warehouse, released by the kernel if the load dies."""
 

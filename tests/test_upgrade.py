@@ -171,3 +171,50 @@ def test_release_0_1_warehouse_upgrades_in_place(built_by_0_1, interface, tmp_pa
         else:
             assert rows, f"{table} is empty: the archive tested nothing"
         assert actual[table] == rows, f"{table} differs after the upgrade"
+
+
+def replace_code(checkout: Path) -> None:
+    """What ``git pull`` does to a checkout of 0.1.0: this working tree's code in its place."""
+    ignored = shutil.ignore_patterns("target", "logs", "dbt_packages", "__pycache__", ".user.yml")
+    for name in ("pipelines", "dbt_project"):
+        shutil.rmtree(checkout / name)
+        shutil.copytree(PROJECT / name, checkout / name, ignore=ignored)
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy2(PROJECT / name, checkout / name)
+
+
+def write_sample(checkout: Path) -> None:
+    """The Makefile's sample rule, small: the folder removed, the sample written again."""
+    sample = checkout / "data" / "sample"
+    shutil.rmtree(sample, ignore_errors=True)
+    run_pipelines(
+        "sample", "--output", str(sample), "--days", "2", "--tasks-per-day", "40", code=checkout
+    )
+
+
+@pytest.mark.slow
+def test_a_sample_warehouse_of_0_1_keeps_loading_after_the_sample_changed(release_0_1, tmp_path):
+    """`make load` on the bundled sample, upgraded from 0.1.0: the release writes the sample
+    again (other messages under the same ids), so the warehouse of the older sample is set
+    aside, whole, and the new sample loads into a new one with no manual step."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(release_0_1, checkout, ignore=shutil.ignore_patterns(".git"))
+    write_sample(checkout)
+    run_pipelines("load", code=checkout)  # 0.1.0's `make load`
+    warehouse = checkout / "data" / "warehouse.duckdb"
+    old_ids = raw_ids(warehouse)
+
+    replace_code(checkout)
+    write_sample(checkout)
+    upgrade = run_pipelines("load", code=checkout)
+    assert "held only the older sample" in upgrade.stderr, upgrade.stderr[-3000:]
+    (aside,) = (checkout / "data").glob("warehouse.older-sample-*")
+    assert raw_ids(aside / "warehouse.duckdb") == old_ids  # moved whole, not deleted
+    assert (aside / "warehouse.duckdb.dlt").is_dir()
+
+    again = run_pipelines("load", code=checkout)
+    assert "older sample" not in again.stderr and "models: skip build" in again.stderr
+    scratch = tmp_path / "scratch" / "warehouse.duckdb"
+    run_pipelines("load", "--warehouse", str(scratch), code=checkout)
+    assert raw_ids(warehouse) == raw_ids(scratch)
+    assert mart_rows(warehouse) == mart_rows(scratch)
