@@ -90,4 +90,5 @@ lint: $(STAMP)
 clean:
 	rm -rf $(SAMPLE) data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.dlt \
 		data/warehouse.analytics.duckdb data/warehouse.analytics data/warehouse.duckdb.lock \
+		data/warehouse.older-sample-* \
 		data/bench/work
