@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+import duckdb
 import psycopg2
 import pytest
 
@@ -244,3 +245,41 @@ def test_a_server_without_a_password_or_out_of_reach_is_refused_before_any_work(
     error = capsys.readouterr().err
     assert "postgresql://bob@127.0.0.1:1/wh" in error and "secret-value" not in error
     assert not state.exists()
+
+
+def test_attribute_edits_give_numbers_as_their_decimal_text_on_both_engines(database, tmp_path):
+    """A file whose edits send whole and fractional numbers makes the raw columns DOUBLE: a
+    whole number still reads `120000` (as sent), not `120000.0`, on DuckDB and PostgreSQL."""
+    regal = tmp_path / "regal"
+
+    def edit(message_id: str, old, new) -> dict:
+        changes = {"custom_properties": {"annual_income": {"old_value": old, "new_value": new}}}
+        return message(
+            message_id, "contact.attribute.edited", contact_phone="+19175550001", changes=changes
+        )
+
+    edits = [edit("e1", 120000, 95000.5), edit("e2", 95000.5, 300000), edit("e3", None, 7)]
+    write_archive_file(regal, "1791158400000/a.gz", edits)
+    expected = [("e1", "120000", "95000.5"), ("e2", "95000.5", "300000"), ("e3", None, "7")]
+    sql = (
+        "SELECT message_id, old_value, new_value "
+        "FROM analytics.fct_contact_attribute_changes ORDER BY 1"
+    )
+
+    on_duckdb = tmp_path / "warehouse.duckdb"
+    run_pipelines("load", "--regal-voice-url", str(regal), "--warehouse", str(on_duckdb))
+    with duckdb.connect(str(on_duckdb), read_only=True) as con:
+        assert con.sql(sql).fetchall() == expected
+    state = tmp_path / "state"
+    loaded = cli(
+        "load",
+        "--regal-voice-url",
+        str(regal),
+        "--warehouse",
+        database,
+        "--state-dir",
+        str(state),
+        **PASSWORD,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert query(database, sql) == expected

@@ -53,3 +53,16 @@
 {% macro local_time_to_timestamp(expression) -%}
     {{ epoch_to_timestamp("regexp_replace(cast(" ~ expression ~ " as varchar), '\\s+([+-][0-9]{1,2}(:?[0-9]{2})?)\\s*$', '\\1')") }}
 {%- endmacro %}
+
+
+{#- A floating-point number as the decimal text it was sent as: JSON's `120000` and `95000.5`
+    in one column make it DOUBLE, where DuckDB writes the first `120000.0` and PostgreSQL
+    `120000`. Whole numbers lose the `.0` on both engines (within bigint's range), others
+    keep the engine's shortest exact text. -#}
+{% macro number_text(expression) -%}
+    case
+        when {{ expression }} = trunc({{ expression }}) and abs({{ expression }}) < 1e15
+            then cast(cast({{ expression }} as bigint) as varchar)
+        else cast({{ expression }} as varchar)
+    end
+{%- endmacro %}

@@ -20,7 +20,7 @@
 {% macro typed_relation(relation, columns) -%}
     {%- set typed = segment_envelope_columns() -%}
     {%- do typed.update(columns) -%}
-    {%- set found = namespace(exists=true, names=[]) -%}
+    {%- set found = namespace(exists=true, names=[], floats=[]) -%}
     {#- Unit-test fixtures are CTEs that cannot be introspected; they carry the declared columns. -#}
     {%- set unit_test = model.resource_type == 'unit_test' -%}
     {%- if execute and not unit_test -%}
@@ -32,12 +32,13 @@
         {%- else -%}
             {%- for column in adapter.get_columns_in_relation(existing) -%}
                 {%- do found.names.append(column.name) -%}
+                {%- if column.is_float() -%}{%- do found.floats.append(column.name) -%}{%- endif -%}
             {%- endfor -%}
         {%- endif -%}
     {%- endif -%}
     select
     {%- for name, data_type in typed.items() %}
-        {{ coalesce_variants(name, data_type, none if unit_test else found.names) }} as {{ adapter.quote(name) }}
+        {{ coalesce_variants(name, data_type, none if unit_test else found.names, found.floats) }} as {{ adapter.quote(name) }}
         {{- "," if not loop.last }}
     {%- endfor %}
     {%- if found.exists %}
@@ -94,8 +95,9 @@
 
 {#- One typed expression for `name`: the column and its variants, or a typed null when the
     table has neither. `available` is none when the columns could not be introspected
-    (unit tests, whose fixtures carry exactly the declared columns). -#}
-{% macro coalesce_variants(name, data_type, available) -%}
+    (unit tests, whose fixtures carry exactly the declared columns); `floats` names the
+    floating-point ones, whose numbers read as text as they were sent (`number_text`). -#}
+{% macro coalesce_variants(name, data_type, available, floats=[]) -%}
     {%- if available is none -%}
         {%- set present = [name] -%}
     {%- else -%}
@@ -105,16 +107,20 @@
             {%- if column.startswith(name ~ '__v_') -%}{%- do present.append(column) -%}{%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- if present | length == 0 -%}
+    {%- set typed = [] -%}
+    {%- for column in present -%}
+        {%- if data_type == 'varchar' and column in floats -%}
+            {%- do typed.append(number_text(adapter.quote(column))) -%}
+        {%- else -%}
+            {%- do typed.append(try_to(adapter.quote(column), data_type)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if typed | length == 0 -%}
         cast(null as {{ data_type }})
-    {%- elif present | length == 1 -%}
-        {{ try_to(adapter.quote(present[0]), data_type) }}
+    {%- elif typed | length == 1 -%}
+        {{ typed[0] }}
     {%- else -%}
-        coalesce(
-        {%- for column in present -%}
-            {{ try_to(adapter.quote(column), data_type) }}{{ ", " if not loop.last }}
-        {%- endfor -%}
-        )
+        coalesce({{ typed | join(', ') }})
     {%- endif -%}
 {%- endmacro %}
 
