@@ -445,8 +445,8 @@ class Simulator:
             "agent_email": rng.choice(self.agents),
             "changes": changes,
         }
-        if rng.random() < 0.5:  # when Regal made the change, epoch seconds
-            edited["created_at"] = epoch(at) - rng.randint(1, 30)
+        if rng.random() < 0.5:  # when Regal made the change: epoch seconds as a string
+            edited["created_at"] = str(epoch(at) - rng.randint(1, 30))
         return self.track("contact.attribute.edited", at, user_id, edited)
 
     def callback_promise(self, at: datetime, user_id: str, digits: str) -> list[dict]:
