@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines load|ingest|transform|shell|report|sample``.
+"""Command line: ``python -m pipelines load|ingest|transform|forget|shell|report|sample``.
 
 Settings come from options, then the Makefile's environment variables (REGAL_VOICE_URL,
 SOURCES, SEGMENT_URL, WAREHOUSE), then dlt config (``sources.regal_voice.bucket_url``,
@@ -66,6 +66,11 @@ def print_summary(runs, seconds: float) -> None:
             f"{tally.lines} lines, "
             f"{tally.messages} messages, {tally.rejected} lines quarantined, {run.seconds:.1f}s\n"
         )
+        suppressed = sum(tally.suppressed.values())
+        if suppressed:
+            out.write(
+                f"      {'suppressed (forgotten on request)':<32} {suppressed:>10} messages\n"
+            )
         for table, rows in run.rows_per_table.items():
             out.write(f"      {table:<32} {rows:>10} rows\n")
         if run.users:
@@ -135,12 +140,38 @@ def source_layers(args: argparse.Namespace) -> Iterator[SourceSettings]:
     yield settings_from_config(dlt.config.get)
 
 
+def suppression_for(args: argparse.Namespace, target: Target):
+    """The suppression list the loads of this warehouse check: the one kept beside it, with
+    any list given (``--suppression-list``, e.g. for a rebuild into an empty warehouse)
+    merged into it and kept there from then on."""
+    from pipelines.errors import SuppressionListError
+    from pipelines.privacy.suppression import SuppressionList, default_path
+    from pipelines.segment_archive.preparation import Suppression
+    from pipelines.transform import project_var
+
+    own_path = default_path(target.state_anchor)
+    kept = SuppressionList.read(own_path)
+    if args.suppression_list and Path(args.suppression_list).resolve() != own_path.resolve():
+        given_path = Path(args.suppression_list)
+        if not given_path.exists():
+            raise SuppressionListError(f"no suppression list at {given_path}")
+        merged = kept.merged(SuppressionList.read(given_path))
+        if merged.entries != kept.entries:
+            merged.write(own_path)
+            log.info("suppression list %s merged into %s", given_path, own_path)
+        kept = merged
+    if kept:
+        log.info("suppressing the %d identifiers of %s", len(kept.entries), own_path)
+    return Suppression(kept, str(project_var("default_country_code", "1")))
+
+
 def ingest(
     sources: list[Source],
     is_sample: bool,
     target: Target,
     connection: Sql,
     runs: list,
+    suppression=None,
 ) -> None:
     """Load every source, appending each one's run to ``runs`` as it ends.
 
@@ -160,7 +191,11 @@ def ingest(
     for source in sources:
         try:
             source_run = load_source(
-                source.name, source.url, target.state_anchor, **target.load_arguments(connection)
+                source.name,
+                source.url,
+                target.state_anchor,
+                **target.load_arguments(connection),
+                suppression=suppression,
             )
         except Exception as exc:
             if not hasattr(exc, "exit_code"):
@@ -246,8 +281,35 @@ def publish_for_analysts(args: argparse.Namespace, warehouse: Path, run_id: str)
     return seconds
 
 
+def sum_suppressed(runs: list):
+    """The messages every source's run suppressed, by forget request."""
+    from collections import Counter
+
+    total: Counter = Counter()
+    for source_run in runs:
+        total.update(source_run.tally.suppressed)
+    return total
+
+
+def forget(args: argparse.Namespace, target: Target, connection: Sql) -> None:
+    """Forget one person in the raw schemas; the models are rebuilt after it, and the
+    analysts' copy republished without keeping the files that held them."""
+    from pipelines.privacy.command import forget_person
+    from pipelines.registry import raw_schemas
+    from pipelines.transform import project_var
+
+    asked = {"phone": args.phone, "email": args.email, "user_id": args.user_id}
+    country_code = str(project_var("default_country_code", "1"))
+    forget_person(connection, target.state_anchor, raw_schemas(connection), asked, country_code)
+    target.commit(connection)
+    # Until the models learn the keys a forget touched, they are rebuilt whole.
+    args.full_refresh = True
+    args.publish_keep_hours = 0.0  # superseded files hold the person: none is kept
+
+
 def run(args: argparse.Namespace) -> None:
     """One scheduled run: the lock, the warehouse, the load, dbt, the run log, the copy."""
+    from pipelines.privacy.requests import record_suppressed
     from pipelines.registry import ensure_registry
     from pipelines.run_log import Phases, finish_run, start_run
     from pipelines.sources import resolve_sources
@@ -272,9 +334,14 @@ def run(args: argparse.Namespace) -> None:
         runs, status, error = [], "failed", None
         try:
             if args.command in ("load", "ingest"):
-                ingest(sources, is_sample, target, connection, runs)
+                suppression = suppression_for(args, target)
+                ingest(sources, is_sample, target, connection, runs, suppression)
                 phases.ingest = time.monotonic() - started
-            if args.command in ("load", "transform"):
+                record_suppressed(connection, run_id, sum_suppressed(runs))
+            if args.command == "forget":
+                forget(args, target, connection)
+                phases.ingest = time.monotonic() - started
+            if args.command in ("load", "transform", "forget"):
                 connection = build_models(args, target, connection, phases)
             status = "succeeded"
         except BaseException as exc:
@@ -358,6 +425,28 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="NAME=URL",
             help="a brand Segment source folder, loaded into schema NAME (repeatable)",
         )
+    for name in ("load", "ingest"):
+        commands.choices[name].add_argument(
+            "--suppression-list",
+            default=os.environ.get("SUPPRESSION_LIST") or None,
+            help="a suppression list to honour besides the one kept with the warehouse, e.g. "
+            "to rebuild into an empty warehouse (default $SUPPRESSION_LIST); merged into it",
+        )
+    command = commands.add_parser(
+        "forget",
+        help="forget a person on request: remove them everywhere and never load them again",
+    )
+    for option, variable, what in [
+        ("--phone", "PHONE", "a phone number, any format"),
+        ("--email", "EMAIL", "an email address"),
+        ("--user-id", "USER_ID", "a Segment user id"),
+    ]:
+        command.add_argument(
+            option,
+            action="append",
+            default=[value for value in [os.environ.get(variable)] if value],
+            help=f"{what} of the person (repeatable; default ${variable})",
+        )
     command = commands.add_parser("transform", help="build the dbt models only")
     command.add_argument(
         "--regal-voice-schema",
@@ -380,7 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
             help="rebuild every model from all history (default: $FULL; otherwise only what "
             "new data touched, and nothing when nothing was loaded)",
         )
-    for name in ("load", "ingest", "transform"):
+    commands.choices["forget"].set_defaults(full_refresh=False)
+    for name in ("load", "ingest", "transform", "forget"):
         command = commands.choices[name]
         command.add_argument(
             "--warehouse",
@@ -446,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     try:
-        if args.command in ("load", "ingest", "transform"):
+        if args.command in ("load", "ingest", "transform", "forget"):
             run(args)
         if args.command == "shell":
             return shell(args)

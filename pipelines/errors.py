@@ -112,6 +112,20 @@ class NoAnalystsCopy(RuntimeError):
     exit_code = EXIT_SOURCE_EMPTY
 
 
+class SuppressionListError(RuntimeError):
+    """The suppression list cannot be read or merged: nothing loads without it, since loading
+    without it would bring forgotten people back."""
+
+    exit_code = EXIT_CONFIG
+
+
+class ForgetRequestError(RuntimeError):
+    """A forget request names no identifier, or one that is not one (a phone of too few
+    digits): nothing was removed."""
+
+    exit_code = EXIT_CONFIG
+
+
 class FileNeedsMoreMemory(RuntimeError):
     """One archive file could not be read within the retry memory limit: the run stops
     rather than skip it, and a larger ``duckdb_retry_memory_limit`` lets it through."""

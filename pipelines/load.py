@@ -29,6 +29,7 @@ from pipelines.errors import (
     root_cause,
 )
 from pipelines.segment_archive import segment_archive
+from pipelines.segment_archive.preparation import Suppression
 from pipelines.segment_archive.progress import Progress
 from pipelines.segment_archive.tally import RunTally
 from pipelines.settings import FILES_TABLE, LOAD_MEMORY_LIMIT
@@ -184,9 +185,10 @@ def load_source(
     warehouse: Path,
     connection: duckdb.DuckDBPyConnection | None = None,
     destination: Destination | None = None,
+    suppression: Suppression | None = None,
 ) -> SourceRun:
     """Load every new file under ``url`` into the ``dataset`` schema of ``warehouse`` (or of
-    ``destination``, see ``make_pipeline``)."""
+    ``destination``, see ``make_pipeline``), without the messages ``suppression`` drops."""
     started = time.monotonic()
     pipeline = make_pipeline(dataset, warehouse, connection, destination)
     if pipeline.has_pending_data:
@@ -206,7 +208,11 @@ def load_source(
         # The source is named after the dataset: its dlt schema is ``regal_voice`` or
         # ``segment``; its configuration section stays ``sources.segment_archive``.
         source = segment_archive.with_args(name=dataset)(
-            bucket_url=url, already_loaded=loaded_files(pipeline), tally=tally, run_ids=run_ids
+            bucket_url=url,
+            already_loaded=loaded_files(pipeline),
+            tally=tally,
+            run_ids=run_ids,
+            suppression=suppression,
         )
         try:
             pipeline.extract(source)
@@ -222,11 +228,12 @@ def load_source(
             ) from exc
     tally.progress.finish()
     log.info(
-        "%s: %d new files read, %d messages, %d lines quarantined",
+        "%s: %d new files read, %d messages, %d lines quarantined, %d suppressed",
         dataset,
         tally.files_read,
         tally.messages,
         tally.rejected,
+        sum(tally.suppressed.values()),
     )
     normalize = None
     if tally.files_read:

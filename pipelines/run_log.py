@@ -38,6 +38,7 @@ ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS ingest_seconds DOUBLE PRECISION;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS build_seconds DOUBLE PRECISION;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS publish_seconds DOUBLE PRECISION;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS warnings JSON;
+ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS messages_suppressed BIGINT;
 CREATE TABLE IF NOT EXISTS {SOURCE_LOG} (
     run_id VARCHAR NOT NULL,
     source VARCHAR NOT NULL,
@@ -111,7 +112,8 @@ def finish_run(
     con.execute(
         f"UPDATE {RUN_LOG} SET finished_at = now(), status = ?, files_read = ?, lines_read = ?, "
         "messages = ?, lines_quarantined = ?, rows_per_table = ?, error = ?, build_mode = ?, "
-        "ingest_seconds = ?, build_seconds = ?, warnings = ? WHERE run_id = ?",
+        "ingest_seconds = ?, build_seconds = ?, warnings = ?, messages_suppressed = ? "
+        "WHERE run_id = ?",
         [
             status,
             total("files_read"),
@@ -127,6 +129,7 @@ def finish_run(
                 [w for run in source_runs for w in run.tally.warnings(run.dataset)],
                 ensure_ascii=False,
             ),
+            sum(sum(run.tally.suppressed.values()) for run in source_runs),
             run_id,
         ],
     )

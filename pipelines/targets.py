@@ -35,7 +35,7 @@ class DuckDBFile:
 
     def prepare(self, command: str) -> None:
         if not self.path.exists():
-            if command == "transform":
+            if command not in ("load", "ingest"):
                 raise NoWarehouse(f"no warehouse at {self.path}: load it first (`make load`)")
             # A typo in WAREHOUSE would otherwise load a whole new warehouse without a word.
             log.warning("creating a new warehouse at %s", self.path.resolve())

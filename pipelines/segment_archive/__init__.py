@@ -17,7 +17,7 @@ from pipelines.archive.dedup import RunIds, without_ids
 from pipelines.archive.drift import ColumnTypes
 from pipelines.segment_archive.batching import TableBatches
 from pipelines.segment_archive.files import FILES_SCHEMA, file_record, is_archive_file
-from pipelines.segment_archive.preparation import FilePreparer, PreparedFile
+from pipelines.segment_archive.preparation import FilePreparer, PreparedFile, Suppression
 from pipelines.segment_archive.tally import RunTally
 from pipelines.settings import FILES_TABLE, REJECTED_TABLE
 
@@ -47,6 +47,7 @@ class ArchiveRun:
     workers: int
     memory_limit: str
     retry_memory_limit: str
+    suppression: Suppression
     _column_types: ColumnTypes | None = None
 
     def column_types(self) -> ColumnTypes:
@@ -108,7 +109,14 @@ def unit_tables(
         pieces.setdefault(REJECTED_TABLE, []).append(read.rejected_table())
         records.append(file_record(prepared.item, read, prepared.newest_received_at))
         repeats = prepared.repeats_within_file + len(repeated)
-        run.tally.file_done(prepared.item["relative_path"], read, rows, prepared.seconds, repeats)
+        run.tally.file_done(
+            prepared.item["relative_path"],
+            read,
+            rows,
+            prepared.seconds,
+            repeats,
+            prepared.suppressed,
+        )
     if records:
         pieces[FILES_TABLE] = [pa.Table.from_pylist(records, schema=FILES_SCHEMA)]
     for table_name, tables in pieces.items():
@@ -121,7 +129,9 @@ def messages(items: list[FileItemDict], run: ArchiveRun) -> Iterator[Any]:
     """Segment tables of each new archive file of a page, its quarantined lines and record."""
     batches = TableBatches()
     with tempfile.TemporaryDirectory(prefix="segment-archive-") as work:
-        preparer = FilePreparer(Path(work), run.workers, run.memory_limit, run.retry_memory_limit)
+        preparer = FilePreparer(
+            Path(work), run.workers, run.memory_limit, run.retry_memory_limit, run.suppression
+        )
         try:
             new_files = list(new_archive_files(items, run))
             run.tally.expect(len(new_files), more=len(items) >= FILES_PER_PAGE)
@@ -143,6 +153,7 @@ def segment_archive(
     workers: int = DEFAULT_WORKERS,
     duckdb_memory_limit: str = "400MB",
     duckdb_retry_memory_limit: str = "4GB",
+    suppression: Suppression | None = None,
 ) -> Any:
     """Every new file of one Segment source's archive, as Segment's warehouse tables.
 
@@ -150,7 +161,8 @@ def segment_archive(
     skipped, so each run reads only files it has not loaded (late files in old day folders too).
     ``workers`` files are read side by side, each by a DuckDB limited to ``duckdb_memory_limit``;
     a file that needs more (several lines of megabytes each) is read again with
-    ``duckdb_retry_memory_limit``.
+    ``duckdb_retry_memory_limit``. ``suppression``: the messages of forgotten people, dropped
+    before anything is written.
     """
     # Without explicit credentials fsspec falls back to the environment (AWS_*, GOOGLE_*…).
     options = {"credentials": credentials} if credentials is not None else {}
@@ -164,5 +176,6 @@ def segment_archive(
         workers=workers,
         memory_limit=duckdb_memory_limit,
         retry_memory_limit=duckdb_retry_memory_limit,
+        suppression=suppression or Suppression(),
     )
     return files | messages(run=run)

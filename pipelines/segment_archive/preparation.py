@@ -14,7 +14,7 @@ import logging
 import math
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,7 +31,9 @@ from pipelines.archive.dedup import drop_repeats_within_file
 from pipelines.archive.messages import Messages
 from pipelines.archive.reader import FileRead, read_archive_file
 from pipelines.archive.shaping import FileShaper
+from pipelines.archive.suppress import drop_suppressed, install, suppressed_lines
 from pipelines.errors import FileNeedsMoreMemory
+from pipelines.privacy.suppression import SuppressionList
 from pipelines.segment_archive.files import local_copy
 
 log = logging.getLogger("pipelines.load")
@@ -55,15 +57,32 @@ class PreparedFile:
     newest_received_at: datetime | None = None
     seconds: float = 0.0
     vanished: bool = False  # listed, but gone when read
+    # Messages and quarantined lines of forgotten people dropped, by the request that did.
+    suppressed: Counter = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """The suppression list a run checks every file against, and the country code its phones
+    are normalised with (the dbt project's ``default_country_code``)."""
+
+    entries: SuppressionList = field(default_factory=SuppressionList)
+    country_code: str = "1"
 
 
 class FilePreparer:
     """Prepares files in ``workers`` threads, each with its own DuckDB and scratch folder."""
 
     def __init__(
-        self, work_dir: Path, workers: int, memory_limit: str, retry_memory_limit: str
+        self,
+        work_dir: Path,
+        workers: int,
+        memory_limit: str,
+        retry_memory_limit: str,
+        suppression: Suppression | None = None,
     ) -> None:
         self.work_dir = work_dir
+        self.suppression = suppression or Suppression()
         self.workers = max(1, workers)
         self.memory_limit = memory_limit
         self.retry_memory_limit = retry_memory_limit
@@ -84,6 +103,8 @@ class FilePreparer:
                     }
                 )
                 con.execute("SET TimeZone = 'UTC'")
+                if self.suppression.entries:
+                    install(con, self.suppression.entries)
                 self._connections.append(con)
             self._local.con, self._local.scratch = con, scratch
         return self._local.con, self._local.scratch
@@ -120,9 +141,12 @@ class FilePreparer:
         prepared.seconds = time.monotonic() - started
         return prepared
 
-    @staticmethod
     def _read_and_shape(
-        con: duckdb.DuckDBPyConnection, scratch: Path, item: FileItemDict, path: Path | None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        scratch: Path,
+        item: FileItemDict,
+        path: Path | None,
     ) -> PreparedFile:
         try:
             with contextlib.ExitStack() as copy:
@@ -131,9 +155,15 @@ class FilePreparer:
         except FileNotFoundError:
             return PreparedFile(item, FileRead(), vanished=True)
         prepared = PreparedFile(item, read)
+        suppression = self.suppression
+        forgotten = suppressed_lines(read.rejected, suppression.entries, suppression.country_code)
+        if forgotten:
+            read.rejected = [line for n, line in enumerate(read.rejected) if n not in forgotten]
+            for requests in forgotten.values():
+                prepared.suppressed.update(requests)
         if read.valid is not None:
             try:
-                _shape_each_file(read.valid, {0: prepared})
+                _shape_each_file(read.valid, {0: prepared}, suppression)
             finally:
                 read.valid.drop()
                 read.valid = None
@@ -168,8 +198,8 @@ class FilePreparer:
                     prepared.seconds = share
             return [together.get(n) or self.prepare(item, paths[n]) for n, item in enumerate(items)]
 
-    @staticmethod
     def _read_together(
+        self,
         con: duckdb.DuckDBPyConnection,
         scratch: Path,
         items: list[FileItemDict],
@@ -192,7 +222,7 @@ class FilePreparer:
                 for number, count in read.counts.items()
             }
             try:
-                _shape_each_file(read.messages, prepared, read.file_types)
+                _shape_each_file(read.messages, prepared, self.suppression, read.file_types)
             finally:
                 read.messages.drop()
             together |= prepared
@@ -225,14 +255,16 @@ class FilePreparer:
 def _shape_each_file(
     messages: Messages,
     prepared: dict[int, PreparedFile],
+    suppression: Suppression,
     file_types: dict[int, dict[str, duckdb.DuckDBPyType]] | None = None,
 ) -> None:
-    """Deduplicate and shape ``messages``, giving each file (by its number in ``messages``)
-    its own tables, ids, repeats and newest receipt."""
+    """Deduplicate, suppress and shape ``messages``, giving each file (by its number in
+    ``messages``) its own tables, ids, repeats, suppressed messages and newest receipt."""
     con = messages.con
     shaper = FileShaper(messages, datetime.now(UTC), file_types)
     id_expr = shaper.text("messageId")
     repeats = drop_repeats_within_file(messages, id_expr)
+    suppressed = drop_suppressed(messages, suppression.entries, suppression.country_code)
     ids = con.sql(
         f"SELECT {messages.file_number} AS file, {id_expr} AS id FROM {messages.name} "
         "ORDER BY rowid"
@@ -241,6 +273,7 @@ def _shape_each_file(
     newest = shaper.newest_received_at()
     for number, each in prepared.items():
         each.repeats_within_file = repeats.get(number, 0)
+        each.suppressed.update(suppressed.get(number, Counter()))
         each.ids = ids.filter(pc.equal(ids["file"], number))["id"].combine_chunks()
         each.tables = tables.get(number, [])
         each.newest_received_at = newest.get(number)

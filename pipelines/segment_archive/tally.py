@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from pipelines.archive.reader import FileRead
@@ -26,6 +27,8 @@ class RunTally:
     rejected: int = 0
     rows_shaped: int = 0
     repeated: int = 0
+    # Messages and quarantined lines of forgotten people dropped, by forget request.
+    suppressed: Counter = field(default_factory=Counter)
     skipped: list[str] = field(default_factory=list)
     vanished: list[str] = field(default_factory=list)
     # Files that are no archive files at all (``not_gzip``, ``not_json_lines``): name, reason.
@@ -41,9 +44,16 @@ class RunTally:
         self.more_listed = more
 
     def file_done(
-        self, name: str, read: FileRead, rows: int, seconds: float, repeated: int = 0
+        self,
+        name: str,
+        read: FileRead,
+        rows: int,
+        seconds: float,
+        repeated: int = 0,
+        suppressed: Counter | None = None,
     ) -> None:
         self.files_read += 1
+        self.suppressed.update(suppressed or Counter())
         whole_file = [r["reason"] for r in read.rejected if r["reason"] in NOT_ARCHIVE_REASONS]
         if whole_file:
             self.not_archives.append((name, whole_file[0]))
@@ -54,10 +64,11 @@ class RunTally:
         self.rejected += len(read.rejected)
         self.rows_shaped += rows
         # A line per file only where there is something to see: cron mail stays short.
-        level = logging.INFO if read.rejected or repeated else logging.DEBUG
+        dropped = sum((suppressed or Counter()).values())
+        level = logging.INFO if read.rejected or repeated or dropped else logging.DEBUG
         log.log(
             level,
-            "file %d: %s — %d lines, %d messages (%d repeats skipped), %d quarantined (%.2fs)",
+            "file %d: %s — %d lines, %d messages (%d repeats skipped), %d quarantined (%.2fs)%s",
             self.files_read,
             name,
             read.lines,
@@ -65,6 +76,7 @@ class RunTally:
             repeated,
             len(read.rejected),
             seconds,
+            f", {dropped} suppressed (forgotten on request)" if dropped else "",
         )
         if self.progress is not None:
             self.progress.update(self.files_read, self.expected, self.more_listed, self.messages)

@@ -1,0 +1,68 @@
+"""``python -m pipelines forget`` (``make forget``): one request, from the identifiers asked for
+to the suppression list, the removal and its audit record.
+
+The order keeps a failure safe. The suppression list is written first: a run that dies after
+it leaves the person's rows in place but never loads them again, and running the request
+again removes them. The rows are then removed in one transaction with the audit record.
+Logs carry counts only.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.catalog import Sql
+from pipelines.privacy.forget import remove, requested_person, resolve
+from pipelines.privacy.requests import record_request
+from pipelines.privacy.suppression import SuppressionList, default_path
+
+log = logging.getLogger("pipelines.forget")
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    request_id: str
+    identifiers: dict[str, int]  # how many of each kind
+    rows_removed: dict[str, int]  # per raw table
+
+
+def forget_person(
+    con: Sql,
+    state_anchor: Path,
+    schemas: list[str],
+    asked: dict[str, list[str]],
+    country_code: str,
+) -> Forgotten:
+    """Forget the person ``asked`` names (``phone``, ``email``, ``user_id`` lists) in the raw
+    ``schemas``; the models are the caller's to rebuild."""
+    requested = requested_person(asked["phone"], asked["email"], asked["user_id"], country_code)
+    person = resolve(con, schemas, requested, country_code)
+    counts = person.counts()
+    log.info(
+        "forget: the request names %s",
+        ", ".join(f"{count} {kind.replace('_', ' ')}(s)" for kind, count in counts.items()),
+    )
+    request_id = str(uuid.uuid4())
+    list_path = default_path(state_anchor)
+    suppression = SuppressionList.read(list_path)
+    entries = suppression.add(person.all(), request_id)
+    suppression.write(list_path)
+    log.info("forget: %d identifier hashes added to %s", len(entries), list_path)
+    con.execute("BEGIN")
+    try:
+        removed = remove(con, schemas, person, country_code)
+        record_request(con, request_id, entries, removed)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    log.info(
+        "forget: %d rows removed from %d raw tables (request %s in ops.forget_requests)",
+        sum(removed.values()),
+        len(removed),
+        request_id,
+    )
+    return Forgotten(request_id, counts, removed)
