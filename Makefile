@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE STATE_DIR REGAL_VOICE_SCHEMA BRAND_SCHEMAS LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL
 
-.PHONY: load ingest transform shell report docs docs-static sample test lint bench clean
+.PHONY: load ingest transform forget shell report docs docs-static sample test lint bench clean
 
 DOCS_PORT ?= 8080
 # dbt resolves a relative DuckDB path against its working directory: hand it an absolute one
@@ -46,6 +46,11 @@ ingest: $(STAMP) $(SAMPLE)/manifest.json
 # Builds and tests the dbt models on the loaded warehouse.
 transform: $(STAMP)
 	$(BIN)/python -m pipelines transform
+
+# Forgets a person on request (PHONE=…, EMAIL=…, USER_ID=…, any combination): removes them
+# from every table and the analysts' copy, and suppresses them in every later load.
+forget: $(STAMP)
+	$(BIN)/python -m pipelines forget
 
 # Opens what analysts read, read-only: the published copy in DuckDB's SQL shell, or psql on a
 # PostgreSQL warehouse.

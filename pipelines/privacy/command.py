@@ -59,6 +59,11 @@ def forget_person(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    if not removed:
+        log.warning(
+            "forget: nothing of this person is in the warehouse (check the identifiers); they "
+            "are on the suppression list all the same, and no load will bring them in"
+        )
     log.info(
         "forget: %d rows removed from %d raw tables (request %s in ops.forget_requests)",
         sum(removed.values()),
