@@ -3,6 +3,7 @@ credentials and what readers see, on a throwaway PostgreSQL server."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import subprocess
@@ -283,3 +284,64 @@ def test_attribute_edits_give_numbers_as_their_decimal_text_on_both_engines(data
     )
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert query(database, sql) == expected
+
+
+def postgres_text_hits(url: str, needles: list[str]) -> list[tuple]:
+    """Every text column of every table in every schema of the database holding a needle."""
+    columns = query(
+        url,
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE data_type IN ('character varying', 'text', 'json', 'jsonb') "
+        "AND table_schema NOT IN ('pg_catalog', 'information_schema')",
+    )
+    hits = []
+    for schema, table, column in columns:
+        text = f'CAST("{column}" AS VARCHAR)'
+        for needle in needles:
+            found = query(
+                url,
+                f'SELECT count(*) FROM "{schema}"."{table}" '
+                f"WHERE lower({text}) LIKE '%{needle.lower()}%' "
+                f"OR regexp_replace({text}, '[^0-9]', '', 'g') LIKE '%{needle}%'",
+            )[0][0]
+            if found:
+                hits.append((schema, table, column, needle, found))
+    return hits
+
+
+@pytest.mark.slow
+def test_forget_on_postgres_gives_what_it_gives_on_duckdb(tmp_path, database):
+    """The same person forgotten in both engines: nothing of them in any schema of the
+    database, and the same marts as on DuckDB; a re-delivered file brings nothing back."""
+    archive = tmp_path / "archive"
+    generate_archive(archive, days=2, tasks_per_day=50, contacts=20, messages_per_file=300)
+    on_duckdb = tmp_path / "duckdb" / "warehouse.duckdb"
+    state = tmp_path / "state"
+    run_pipelines(*load_arguments(archive, on_duckdb))
+    loaded = cli(*load_arguments(archive, database, "--state-dir", str(state)), **PASSWORD)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    phone = query(database, "SELECT min(contact_phone) FROM analytics.fct_sms_conversations")[0][0]
+    digits, user_id = phone[2:], f"user_{phone[2:]}"
+    needles = [digits, user_id, f"{user_id}@mail.example"]
+    assert postgres_text_hits(database, needles)
+
+    run_pipelines("forget", "--phone", phone, "--warehouse", str(on_duckdb))
+    forgot = cli(
+        "forget", "--phone", phone, "--warehouse", database, "--state-dir", str(state), **PASSWORD
+    )
+    assert forgot.returncode == 0, forgot.stderr[-3000:]
+    assert postgres_text_hits(database, needles) == []
+    found = differences(marts(duckdb_marts(on_duckdb)), marts(postgres_marts(database)))
+    assert not found, "\n".join(found)
+    assert query(database, "SELECT count(*) FROM ops.forget_requests")[0][0] == 1
+
+    person_file = next(
+        path
+        for path in sorted((archive / "segment-logs").rglob("*.gz"))
+        if user_id.encode() in gzip.decompress(path.read_bytes())
+    )
+    shutil.copy2(person_file, person_file.with_name("9" + person_file.name))
+    again = cli(*load_arguments(archive, database, "--state-dir", str(state)), **PASSWORD)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "suppressed (forgotten on request)" in again.stdout
+    assert postgres_text_hits(database, needles) == []
