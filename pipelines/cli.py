@@ -226,6 +226,7 @@ def build_models(
     """``dbt build`` as much as new data and the models need; the connection, reopened."""
     from pipelines.registry import raw_schemas
     from pipelines.transform import (
+        BuildPlan,
         freshness_threshold_hours,
         plan_build,
         project_checksum,
@@ -238,6 +239,9 @@ def build_models(
     named = named_schemas(args)
     schemas = raw_schemas(connection, named)
     plan = plan_build(connection, checksum, schemas, full=args.full_refresh)
+    forgotten = getattr(args, "forgotten", None)
+    if forgotten and plan.mode == "skip":
+        plan = BuildPlan("incremental", "a forget request removed rows the aggregates counted")
     phases.build_mode = plan.mode
     log.info("models: %s build, %s", plan.mode, plan.reason)
     if plan.mode != "skip":
@@ -245,7 +249,7 @@ def build_models(
         # wait until nobody else holds it.
         connection.close()
         target.connect(args.busy_wait).close()
-        run_dbt_build(target.dbt_environment(), plan, checksum, named)
+        run_dbt_build(target.dbt_environment(), plan, checksum, named, forgotten)
         connection = target.connect(args.busy_wait)
     phases.build = time.monotonic() - started
     for warning in stale_sources(connection, freshness_threshold_hours(), schemas):
@@ -299,11 +303,20 @@ def forget(args: argparse.Namespace, target: Target, connection: Sql) -> None:
     from pipelines.transform import project_var
 
     asked = {"phone": args.phone, "email": args.email, "user_id": args.user_id}
-    country_code = str(project_var("default_country_code", "1"))
-    forget_person(connection, target.state_anchor, raw_schemas(connection), asked, country_code)
+    forgotten = forget_person(
+        connection,
+        target.state_anchor,
+        raw_schemas(connection),
+        asked,
+        str(project_var("default_country_code", "1")),
+        str(project_var("reporting_timezone", "UTC")),
+    )
     target.commit(connection)
-    # Until the models learn the keys a forget touched, they are rebuilt whole.
-    args.full_refresh = True
+    # The build that follows recomputes the aggregates that counted them.
+    args.forgotten = {
+        "forgotten_days": forgotten.touched.days,
+        "forgotten_experiments": forgotten.touched.experiments,
+    }
     args.publish_keep_hours = 0.0  # superseded files hold the person: none is kept
 
 

@@ -121,8 +121,19 @@ def dbt_command(*arguments: str) -> list[str]:
     ]
 
 
-def build_arguments(plan: BuildPlan, checksum: str, named: NamedSchemas | None = None) -> list[str]:
-    variables = {"project_checksum": checksum, **(named.variables() if named else {})}
+def build_arguments(
+    plan: BuildPlan,
+    checksum: str,
+    named: NamedSchemas | None = None,
+    forgotten: dict | None = None,
+) -> list[str]:
+    """``forgotten``: the ``forgotten_days`` / ``forgotten_experiments`` vars of the build
+    after a forget request."""
+    variables = {
+        "project_checksum": checksum,
+        **(named.variables() if named else {}),
+        **(forgotten or {}),
+    }
     if plan.mode == "full":
         return ["build", "--full-refresh", "--vars", json.dumps(variables)]
     # Unit tests check the SQL, which has not changed since the last (full) build; the data
@@ -136,13 +147,15 @@ def run_dbt_build(
     plan: BuildPlan,
     checksum: str,
     named: NamedSchemas | None = None,
+    forgotten: dict | None = None,
 ) -> None:
     """``connection_environment``: what the committed profile reads to reach the warehouse
     (``WAREHOUSE``, and the ``PG*`` variables for a server; ``targets.py``)."""
     env = {**os.environ, **connection_environment}
     # Colours only for a person at a terminal: in cron mail they are escape codes.
     env["DBT_USE_COLORS"] = "true" if sys.stdout.isatty() else "false"
-    completed = subprocess.run(dbt_command(*build_arguments(plan, checksum, named)), env=env)
+    arguments = build_arguments(plan, checksum, named, forgotten)
+    completed = subprocess.run(dbt_command(*arguments), env=env)
     if completed.returncode != 0:
         raise DbtFailed(
             f"dbt build failed (exit {completed.returncode}); the failing models and tests "

@@ -330,6 +330,7 @@ def test_forget_on_postgres_gives_what_it_gives_on_duckdb(tmp_path, database):
         "forget", "--phone", phone, "--warehouse", database, "--state-dir", str(state), **PASSWORD
     )
     assert forgot.returncode == 0, forgot.stderr[-3000:]
+    assert "models: incremental build" in forgot.stderr
     assert postgres_text_hits(database, needles) == []
     found = differences(marts(duckdb_marts(on_duckdb)), marts(postgres_marts(database)))
     assert not found, "\n".join(found)

@@ -213,15 +213,15 @@
 
 
 {#- For a daily aggregate of `model`: in an incremental run, only rows whose reporting day
-    holds a row of `model` this build recomputed (`time_column` places a row on its day); in
-    a full build, all. -#}
+    holds a row of `model` this build recomputed (`time_column` places a row on its day), or
+    is a day a forget request touched; in a full build, all. -#}
 {% macro on_days_refreshed_in(model, time_column) -%}
     {%- set refreshed = ref(model) -%}
     {%- if is_incremental() -%}
-        {{ reporting_date(time_column) }} in (
+        ({{ reporting_date(time_column) }} in (
             select {{ reporting_date('refreshed.' ~ time_column) }} from {{ refreshed }} as refreshed
             where refreshed.refreshed_at = {{ build_time() }}
-        )
+        ) or {{ reporting_date(time_column) }} in ({{ forgotten_days() }}))
     {%- else -%}
         true
     {%- endif -%}
@@ -237,6 +237,19 @@
         where activity_date in (
             select {{ reporting_date(time_column) }} from {{ refreshed }}
             where refreshed_at = {{ build_time() }}
-        )
+        ) or activity_date in ({{ forgotten_days() }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The reporting days a forget request touched (the `forgotten_days` var), as a list for
+    `in (…)`: their aggregates are recomputed without the person. `null` when there are none,
+    which no day equals. -#}
+{% macro forgotten_days() -%}
+    {%- set days = var('forgotten_days', []) -%}
+    {%- for day in days -%}
+        cast('{{ day }}' as date){{ ", " if not loop.last }}
+    {%- else -%}
+        cast(null as date)
+    {%- endfor -%}
 {%- endmacro %}

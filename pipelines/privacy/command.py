@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.catalog import Sql
-from pipelines.privacy.forget import remove, requested_person, resolve
+from pipelines.privacy.forget import (
+    MODEL_SCHEMAS,
+    Touched,
+    remove,
+    requested_person,
+    resolve,
+    touched,
+)
 from pipelines.privacy.requests import record_request
 from pipelines.privacy.suppression import SuppressionList, default_path
 
@@ -26,7 +33,8 @@ log = logging.getLogger("pipelines.forget")
 class Forgotten:
     request_id: str
     identifiers: dict[str, int]  # how many of each kind
-    rows_removed: dict[str, int]  # per raw table
+    rows_removed: dict[str, int]  # per table, raw and models
+    touched: Touched  # the aggregates' days and experiments to build again
 
 
 def forget_person(
@@ -35,9 +43,11 @@ def forget_person(
     schemas: list[str],
     asked: dict[str, list[str]],
     country_code: str,
+    timezone: str,
 ) -> Forgotten:
-    """Forget the person ``asked`` names (``phone``, ``email``, ``user_id`` lists) in the raw
-    ``schemas``; the models are the caller's to rebuild."""
+    """Forget the person ``asked`` names (``phone``, ``email``, ``user_id`` lists): their rows
+    go from the raw ``schemas`` and from the models' tables; the aggregates they counted
+    toward (``Forgotten.touched``) are the caller's to build again."""
     requested = requested_person(asked["phone"], asked["email"], asked["user_id"], country_code)
     person = resolve(con, schemas, requested, country_code)
     counts = person.counts()
@@ -53,7 +63,8 @@ def forget_person(
     log.info("forget: %d identifier hashes added to %s", len(entries), list_path)
     con.execute("BEGIN")
     try:
-        removed = remove(con, schemas, person, country_code)
+        counted = touched(con, MODEL_SCHEMAS, person, country_code, timezone)
+        removed = remove(con, [*schemas, *MODEL_SCHEMAS], person, country_code)
         record_request(con, request_id, entries, removed)
         con.execute("COMMIT")
     except BaseException:
@@ -65,9 +76,14 @@ def forget_person(
             "are on the suppression list all the same, and no load will bring them in"
         )
     log.info(
-        "forget: %d rows removed from %d raw tables (request %s in ops.forget_requests)",
+        "forget: %d rows removed from %d tables (request %s in ops.forget_requests)",
         sum(removed.values()),
         len(removed),
         request_id,
     )
-    return Forgotten(request_id, counts, removed)
+    log.info(
+        "forget: the aggregates of %d reporting days and %d experiments are built again",
+        len(counted.days),
+        len(counted.experiments),
+    )
+    return Forgotten(request_id, counts, removed, counted)

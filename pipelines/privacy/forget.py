@@ -20,6 +20,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from pipelines.archive.sql import quote_identifier
 from pipelines.archive.suppress import identifiers_in_text
@@ -46,6 +48,9 @@ PHONE_COLUMNS = {"phone", "contact_phone", "to_number", "from_number"}
 # person by one of them is theirs, but neither number is taken as one of their phones.
 COUNTERPART_COLUMNS = {"to_number", "from_number"}
 TASK_COLUMNS = {"task_id", "call_id", "sms_conversation_id"}
+# The schemas dbt writes tables into (dbt_project.yml): the person's rows there go with the
+# raw ones, and the aggregates they counted toward are built again.
+MODEL_SCHEMAS = ("intermediate", "analytics")
 # Raw tables that hold no personal data of contacts: the loader's and dlt's bookkeeping.
 NOT_PERSONAL = {"_archive_files", REJECTED_TABLE}
 
@@ -93,9 +98,12 @@ class Person:
 
 @dataclass(frozen=True)
 class RawTable:
+    """A table that can hold a contact's rows: a raw table, or a model's table."""
+
     schema: str
     name: str
     columns: dict[str, str]  # column -> identifier kind, for the identifier columns only
+    times: tuple[str, ...] = ()  # its timestamp and date columns
 
     @property
     def qualified(self) -> str:
@@ -128,26 +136,35 @@ def requested_person(
     return person
 
 
-def raw_tables(con: Sql, schemas: list[str]) -> list[RawTable]:
-    """Every table of the raw schemas with at least one identifier column."""
+def raw_tables(con: Sql, schemas: Iterable[str]) -> list[RawTable]:
+    """Every base table of ``schemas`` with at least one identifier column (views hold no
+    rows of their own)."""
+    schemas = list(schemas)
     if not schemas:
         return []
     marks = ", ".join("?" for _ in schemas)
     rows = con.execute(
-        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
-        f"WHERE table_catalog = current_database() AND table_schema IN ({marks}) "
-        "ORDER BY table_schema, table_name, ordinal_position",
+        "SELECT c.table_schema, c.table_name, c.column_name, lower(c.data_type) "
+        "FROM information_schema.columns AS c JOIN information_schema.tables AS t "
+        "ON c.table_catalog = t.table_catalog AND c.table_schema = t.table_schema "
+        "AND c.table_name = t.table_name "
+        f"WHERE c.table_catalog = current_database() AND c.table_schema IN ({marks}) "
+        "AND t.table_type = 'BASE TABLE' "
+        "ORDER BY c.table_schema, c.table_name, c.ordinal_position",
         schemas,
     ).fetchall()
     columns: dict[tuple[str, str], dict[str, str]] = {}
-    for schema, table, column in rows:
+    times: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column, data_type in rows:
         if table.startswith("_dlt") or table in NOT_PERSONAL:
             continue
         kind = USER_ID if (table == "users" and column == "id") else kind_of_column(column)
         found = columns.setdefault((schema, table), {})
         if kind is not None:
             found[column] = kind
-    return [RawTable(s, t, c) for (s, t), c in columns.items() if c]
+        if data_type == "date" or data_type.startswith("timestamp"):
+            times.setdefault((schema, table), []).append(column)
+    return [RawTable(s, t, c, tuple(times.get((s, t), []))) for (s, t), c in columns.items() if c]
 
 
 def normalised(column: str, kind: str, country_code: str) -> str:
@@ -223,11 +240,59 @@ def names_person(line: str, person: Person, country_code: str) -> bool:
     )
 
 
+EVERY_KIND = [PHONE, EMAIL, USER_ID, ANONYMOUS_ID, TASK]
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What the person's rows in the models counted toward: the reporting days and the
+    experiments whose aggregates are recomputed without them."""
+
+    days: list[str]
+    experiments: list[str]
+
+
+def touched(
+    con: Sql, model_schemas: Iterable[str], person: Person, country_code: str, timezone: str
+) -> Touched:
+    """Read before the rows go: every reporting day (in ``timezone``) any time of the
+    person's model rows falls on, and every experiment they were assigned to."""
+    zone = ZoneInfo(timezone)
+    days: set[str] = set()
+    experiments: set[str] = set()
+    for table in raw_tables(con, model_schemas):
+        condition, parameters = matching(table, person, EVERY_KIND, country_code)
+        if condition == "FALSE":
+            continue
+        for column in table.times:
+            rows = con.execute(
+                f"SELECT DISTINCT {quote_identifier(column)} FROM {table.qualified} "
+                f"WHERE {condition}",
+                parameters,
+            ).fetchall()
+            days.update(reporting_day(value, zone) for (value,) in rows if value is not None)
+        if table.name == "fct_experiment_assignments":
+            rows = con.execute(
+                f"SELECT DISTINCT experiment_id FROM {table.qualified} WHERE {condition}",
+                parameters,
+            ).fetchall()
+            experiments.update(str(value) for (value,) in rows if value is not None)
+    return Touched(sorted(days), sorted(experiments))
+
+
+def reporting_day(value: date | datetime, zone: ZoneInfo) -> str:
+    """The reporting day of a model's time (as the ``reporting_date`` macro places it)."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(zone).date().isoformat()
+    return value.isoformat()
+
+
 def remove(con: Sql, schemas: list[str], person: Person, country_code: str) -> dict[str, int]:
-    """Delete the person's rows from every raw table and quarantine; rows removed per table.
-    The caller holds the transaction."""
+    """Delete the person's rows from every table of ``schemas`` (raw and models) and from the
+    quarantine; rows removed per table. The caller holds the transaction."""
     removed: dict[str, int] = {}
-    every_kind = [PHONE, EMAIL, USER_ID, ANONYMOUS_ID, TASK]
+    every_kind = EVERY_KIND
     for table in raw_tables(con, schemas):
         condition, parameters = matching(table, person, every_kind, country_code)
         if condition == "FALSE":
