@@ -295,9 +295,10 @@ def sum_suppressed(runs: list):
     return total
 
 
-def forget(args: argparse.Namespace, target: Target, connection: Sql) -> None:
-    """Forget one person in the raw schemas; the models are rebuilt after it, and the
-    analysts' copy republished without keeping the files that held them."""
+def forget(args: argparse.Namespace, target: Target, connection: Sql) -> Sql:
+    """Forget one person everywhere; the aggregates they counted toward are built again
+    after it, and the analysts' copy republished without keeping the files that held them.
+    The connection, reopened."""
     from pipelines.privacy.command import forget_person
     from pipelines.registry import raw_schemas
     from pipelines.transform import project_var
@@ -312,12 +313,16 @@ def forget(args: argparse.Namespace, target: Target, connection: Sql) -> None:
         str(project_var("reporting_timezone", "UTC")),
     )
     target.commit(connection)
+    started = time.monotonic()
+    connection = target.erase_deleted(connection, sorted(forgotten.rows_removed))
+    log.info("forget: deleted rows erased from the storage (%.1fs)", time.monotonic() - started)
     # The build that follows recomputes the aggregates that counted them.
     args.forgotten = {
         "forgotten_days": forgotten.touched.days,
         "forgotten_experiments": forgotten.touched.experiments,
     }
     args.publish_keep_hours = 0.0  # superseded files hold the person: none is kept
+    return connection
 
 
 def run(args: argparse.Namespace) -> None:
@@ -352,7 +357,7 @@ def run(args: argparse.Namespace) -> None:
                 phases.ingest = time.monotonic() - started
                 record_suppressed(connection, run_id, sum_suppressed(runs))
             if args.command == "forget":
-                forget(args, target, connection)
+                connection = forget(args, target, connection)
                 phases.ingest = time.monotonic() - started
             if args.command in ("load", "transform", "forget"):
                 connection = build_models(args, target, connection, phases)

@@ -63,6 +63,21 @@ class DuckDBFile:
     def dbt_environment(self) -> dict[str, str]:
         return {"WAREHOUSE": str(self.path.resolve())}
 
+    def erase_deleted(self, connection, tables: list[str]):
+        """Rewrite the whole file: DuckDB keeps a deleted row's bytes in its blocks (and frees
+        blocks without clearing them), so only a new file leaves nothing of it. The copy keeps
+        every table, view, comment and constraint; the connection is opened again on it."""
+        (catalog,) = connection.execute("SELECT current_database()").fetchone()
+        fresh = self.path.with_name(self.path.name + ".rewrite")
+        fresh.unlink(missing_ok=True)
+        connection.execute("CHECKPOINT")
+        connection.execute(f"ATTACH '{fresh}' AS rewritten")
+        connection.execute(f'COPY FROM DATABASE "{catalog}" TO rewritten')
+        connection.execute("DETACH rewritten")
+        connection.close()
+        fresh.replace(self.path)
+        return wait_for_warehouse(self.path, 0)
+
 
 @dataclass(frozen=True)
 class PostgresTarget:
@@ -98,6 +113,15 @@ class PostgresTarget:
 
     def dbt_environment(self) -> dict[str, str]:
         return {"WAREHOUSE": str(self.server), **self.server.libpq_environment()}
+
+    def erase_deleted(self, connection: Connection, tables: list[str]) -> Connection:
+        """``VACUUM FULL`` each table rows were deleted from: PostgreSQL keeps deleted rows
+        in its pages until then, and the rewrite leaves them in no table file (WAL and
+        backups keep them until they age out)."""
+        for table in tables:
+            schema, name = table.split(".", 1)
+            connection.execute(f'VACUUM FULL "{schema}"."{name}"')
+        return connection
 
 
 def target_of(setting: str, state_folder: Path | None = None) -> DuckDBFile | PostgresTarget:

@@ -332,6 +332,14 @@ def test_forget_on_postgres_gives_what_it_gives_on_duckdb(tmp_path, database):
     assert forgot.returncode == 0, forgot.stderr[-3000:]
     assert "models: incremental build" in forgot.stderr
     assert postgres_text_hits(database, needles) == []
+    # Nor do the tables' files: the deleted rows' bytes were rewritten away.
+    removed = query(database, "SELECT rows_removed FROM ops.forget_requests")[0][0]  # json → dict
+    data_directory = Path(query(database, "SHOW data_directory")[0][0])
+    with psycopg2.connect(database) as con, con.cursor() as cursor:
+        cursor.execute("CHECKPOINT")  # every page on disk: the files hold what the tables do
+    for table in removed:
+        relation = query(database, f"SELECT pg_relation_filepath('{table}')")[0][0]
+        assert user_id.encode() not in (data_directory / relation).read_bytes(), table
     found = differences(marts(duckdb_marts(on_duckdb)), marts(postgres_marts(database)))
     assert not found, "\n".join(found)
     assert query(database, "SELECT count(*) FROM ops.forget_requests")[0][0] == 1

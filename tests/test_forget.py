@@ -162,6 +162,7 @@ def test_forget_removes_a_person_everywhere_and_for_good(world, tmp_path):
     needles = [digits, user_id, email]
     assert text_hits(warehouse, needles), "the person is not in the warehouse to begin with"
     assert files_naming(warehouse.with_name("warehouse.analytics"), [user_id])
+    assert user_id.encode() in warehouse.read_bytes()
 
     # Any format of the phone is accepted.
     national = f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
@@ -174,6 +175,9 @@ def test_forget_removes_a_person_everywhere_and_for_good(world, tmp_path):
     assert text_hits(warehouse, needles) == []
     assert text_hits(warehouse.with_name("warehouse.analytics.duckdb"), needles) == []
     assert files_naming(warehouse.with_name("warehouse.analytics"), needles) == []
+    # Nor do the files' bytes: deleted rows do not linger in the warehouse's blocks.
+    for path in (warehouse, warehouse.with_name("warehouse.analytics.duckdb")):
+        assert user_id.encode() not in path.read_bytes(), path
     suppression = warehouse.with_name("warehouse.duckdb.suppression.json").read_text()
     assert digits not in suppression and user_id not in suppression and email not in suppression
     with duckdb.connect(str(warehouse), read_only=True) as con:
