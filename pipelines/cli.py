@@ -303,12 +303,11 @@ def forget(args: argparse.Namespace, target: Target, connection: Sql) -> Sql:
     from pipelines.registry import raw_schemas
     from pipelines.transform import project_var
 
-    asked = {"phone": args.phone, "email": args.email, "user_id": args.user_id}
     forgotten = forget_person(
         connection,
         target.state_anchor,
         raw_schemas(connection),
-        asked,
+        args.person,
         str(project_var("default_country_code", "1")),
         str(project_var("reporting_timezone", "UTC")),
     )
@@ -338,6 +337,12 @@ def run(args: argparse.Namespace) -> None:
     if args.command in ("load", "ingest"):
         # Checked before the warehouse is created or opened: a refused run writes nothing.
         sources, is_sample = resolve_sources(source_layers(args))
+    if args.command == "forget":
+        from pipelines.privacy.forget import requested_person
+        from pipelines.transform import project_var
+
+        country_code = str(project_var("default_country_code", "1"))
+        args.person = requested_person(args.phone, args.email, args.user_id, country_code)
     target.prepare(args.command)
     started = time.monotonic()
     phases = Phases()

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipelines.errors import EXIT_CONFIG
 from pipelines.privacy.identifiers import phone_e164
 from pipelines.sample.archive import generate_archive
-from tests.conftest import load_arguments, run_pipelines
+from tests.conftest import PROJECT, load_arguments, make, run_pipelines
 from tests.mart_rows import duckdb_marts, marts
 
 TASK_KEYS = ("task_id", "call_id", "sms_conversation_id")
@@ -166,7 +170,8 @@ def test_forget_removes_a_person_everywhere_and_for_good(world, tmp_path):
 
     # Any format of the phone is accepted.
     national = f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
-    forgot = run_pipelines("forget", "--phone", national, "--warehouse", str(warehouse))
+    forgot = make("forget", PHONE=national, WAREHOUSE=warehouse)  # as the README says
+    assert forgot.returncode == 0, forgot.stderr[-3000:]
     assert "forget: the request names" in forgot.stderr
     assert "models: incremental build" in forgot.stderr  # only what they touched
     for identifier in needles:  # logs carry counts only
@@ -239,3 +244,31 @@ def test_forget_removes_a_person_everywhere_and_for_good(world, tmp_path):
     assert text_hits(rebuilt, needles) == []
     assert marts(duckdb_marts(rebuilt)) == after
     assert rebuilt.with_name("warehouse.duckdb.suppression.json").exists()
+
+
+def test_a_request_that_names_no_one_is_refused_before_anything_is_touched(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    for arguments, says in [
+        ([], "name the person to forget"),
+        (["--phone", "555-44"], "is not a phone number"),
+        (["--email", "not-an-address"], "is not an email address"),
+    ]:
+        refused = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipelines",
+                "forget",
+                *arguments,
+                "--warehouse",
+                str(warehouse),
+            ],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PHONE": "", "EMAIL": "", "USER_ID": ""},
+        )
+        assert refused.returncode == EXIT_CONFIG, refused.stderr
+        assert says in refused.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -15,14 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.catalog import Sql
-from pipelines.privacy.forget import (
-    MODEL_SCHEMAS,
-    Touched,
-    remove,
-    requested_person,
-    resolve,
-    touched,
-)
+from pipelines.privacy.forget import MODEL_SCHEMAS, Person, Touched, remove, resolve, touched
 from pipelines.privacy.requests import record_request
 from pipelines.privacy.suppression import SuppressionList, default_path
 
@@ -41,14 +34,13 @@ def forget_person(
     con: Sql,
     state_anchor: Path,
     schemas: list[str],
-    asked: dict[str, list[str]],
+    requested: Person,
     country_code: str,
     timezone: str,
 ) -> Forgotten:
-    """Forget the person ``asked`` names (``phone``, ``email``, ``user_id`` lists): their rows
-    go from the raw ``schemas`` and from the models' tables; the aggregates they counted
-    toward (``Forgotten.touched``) are the caller's to build again."""
-    requested = requested_person(asked["phone"], asked["email"], asked["user_id"], country_code)
+    """Forget the person ``requested`` names (``requested_person``): their rows go from the
+    raw ``schemas`` and from the models' tables; the aggregates they counted toward
+    (``Forgotten.touched``) are the caller's to build again."""
     person = resolve(con, schemas, requested, country_code)
     counts = person.counts()
     log.info(
