@@ -292,9 +292,8 @@ def remove(con: Sql, schemas: list[str], person: Person, country_code: str) -> d
     """Delete the person's rows from every table of ``schemas`` (raw and models) and from the
     quarantine; rows removed per table. The caller holds the transaction."""
     removed: dict[str, int] = {}
-    every_kind = EVERY_KIND
     for table in raw_tables(con, schemas):
-        condition, parameters = matching(table, person, every_kind, country_code)
+        condition, parameters = matching(table, person, EVERY_KIND, country_code)
         if condition == "FALSE":
             continue
         count = con.execute(

@@ -2,7 +2,7 @@
 -- so a shift across midnight counts on both days. Open periods (the current status) are left
 -- out: their length is not known yet.
 -- Incremental: the periods int_agent_status_periods recomputed in this build are cut again.
-{{ config(materialized='incremental', unique_key='agent_activity_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key='agent_activity_id') }}
 
 with periods as (
     select * from {{ ref('int_agent_status_periods') }}

@@ -2,12 +2,7 @@
 -- fct_agent_activity publishes it; int_agent_activity_by_day cuts it at reporting midnights.
 -- Incremental: for each agent with new updates, the periods from the one before the earliest
 -- new update onward are recomputed (a late update splits the period it falls into).
-{{ config(
-    materialized='incremental',
-    unique_key='agent_activity_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-) }}
+{{ config(materialized='incremental', unique_key='agent_activity_id') }}
 
 with activity_updates as (
     select * from {{ ref('stg_regal_voice__agent_activity_updated') }}

@@ -4,7 +4,7 @@
 -- Incremental: the identifies of every user with a new identify are unnested again, since a
 -- new phone changes the fallback of the user's older calls; `loaded_at` is the newest of the
 -- call's own and its user's identifies.
-{{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key='message_id') }}
 
 with identifies as (
     select * from {{ ref('stg_segment__identifies') }}

@@ -4,7 +4,7 @@
 -- an effective time; identify entries without a timestamp are ignored, as Regal ignores them.
 -- `consent_event_id` names the record, so re-sends of it share one id.
 -- Incremental: the rows of messages loaded (or re-unnested) since the last complete build.
-{{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key='message_id') }}
 
 with identify_entries as (
     select

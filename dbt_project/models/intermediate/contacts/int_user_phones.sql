@@ -3,7 +3,7 @@
 -- carry a user id but no phone; this is how they find the contact Regal called.
 -- Incremental: users with a sighting loaded since the last complete build; their newest
 -- phone is the newer of the one on record and the new sightings.
-{{ config(materialized='incremental', unique_key='user_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key='user_id') }}
 
 {#- Where a user id is seen with a phone: (model, its phone column, when it was seen). #}
 {%- set seen_in = [

@@ -2,12 +2,7 @@
 -- talk, wrap and handle times derived from its own timestamps. fct_calls publishes it;
 -- int_handled_tasks puts it beside the SMS conversations for fct_tasks and the daily KPIs.
 -- Incremental: every call with a new completion report or recording is recomputed.
-{{ config(
-    materialized='incremental',
-    unique_key='call_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-) }}
+{{ config(materialized='incremental', unique_key='call_id') }}
 
 with reports as (
     select * from {{ ref('stg_regal_voice__call_completed') }}

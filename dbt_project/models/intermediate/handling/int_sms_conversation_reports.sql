@@ -3,12 +3,7 @@
 -- fct_sms_conversations publishes it with the message counts; int_handled_tasks puts it beside
 -- the calls for fct_tasks and the daily KPIs.
 -- Incremental: every conversation with a new report or message is recomputed.
-{{ config(
-    materialized='incremental',
-    unique_key='sms_conversation_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-) }}
+{{ config(materialized='incremental', unique_key='sms_conversation_id') }}
 
 with reports as (
     select * from {{ ref('stg_regal_voice__sms_conversation_completed') }}

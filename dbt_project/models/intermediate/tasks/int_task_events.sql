@@ -5,7 +5,7 @@
 -- Incremental: each build adds the messages loaded since the last one (the loader keeps the
 -- first copy of a message; a row recomputed for the same id replaces its row), so the marts
 -- can find the tasks that changed without reading history.
-{{ config(materialized='incremental', unique_key='message_id', incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key='message_id') }}
 
 
 with task_created as (
