@@ -62,7 +62,12 @@ def hashed(kind: str, value: str, salt: str) -> str:
 
 def sql_hashed(kind: str, expression: str, salt: str) -> str:
     """DuckDB SQL for ``hashed`` of the text ``expression`` (null stays null)."""
-    return f"sha256('{salt}|{kind}|' || {expression})"
+    return sql_hashed_text(f"'{kind}|' || {expression}", salt)
+
+
+def sql_hashed_text(kind_and_value: str, salt: str) -> str:
+    """DuckDB SQL for ``hashed`` of an expression that already reads ``kind|value``."""
+    return f"sha256('{salt}|' || {kind_and_value})"
 
 
 def sql_phone_e164(expression: str, country_code: str = "1") -> str:
