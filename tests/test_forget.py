@@ -245,6 +245,13 @@ def test_forget_removes_a_person_everywhere_and_for_good(world, tmp_path):
     assert marts(duckdb_marts(rebuilt)) == after
     assert rebuilt.with_name("warehouse.duckdb.suppression.json").exists()
 
+    # `make clean` leaves the list: a load into a new warehouse at the same place applies it.
+    for path in warehouse.parent.glob("warehouse.*"):
+        if not path.name.endswith(".suppression.json"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    run_pipelines(*load_arguments(world["archive"], warehouse))
+    assert text_hits(warehouse, needles) == []
+
 
 def test_a_request_that_names_no_one_is_refused_before_anything_is_touched(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
