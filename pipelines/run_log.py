@@ -39,6 +39,7 @@ ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS build_seconds DOUBLE PRECISION;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS publish_seconds DOUBLE PRECISION;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS warnings JSON;
 ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS messages_suppressed BIGINT;
+ALTER TABLE {RUN_LOG} ADD COLUMN IF NOT EXISTS forget_seconds DOUBLE PRECISION;
 CREATE TABLE IF NOT EXISTS {SOURCE_LOG} (
     run_id VARCHAR NOT NULL,
     source VARCHAR NOT NULL,
@@ -115,8 +116,8 @@ def finish_run(
     con.execute(
         f"UPDATE {RUN_LOG} SET finished_at = now(), status = ?, files_read = ?, lines_read = ?, "
         "messages = ?, lines_quarantined = ?, rows_per_table = ?, error = ?, build_mode = ?, "
-        "ingest_seconds = ?, build_seconds = ?, warnings = ?, messages_suppressed = ? "
-        "WHERE run_id = ?",
+        "ingest_seconds = ?, build_seconds = ?, warnings = ?, messages_suppressed = ?, "
+        "forget_seconds = ? WHERE run_id = ?",
         [
             status,
             total("files_read"),
@@ -133,6 +134,7 @@ def finish_run(
                 ensure_ascii=False,
             ),
             sum(sum(run.tally.suppressed.values()) for run in source_runs),
+            phases.forget,
             run_id,
         ],
     )

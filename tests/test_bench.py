@@ -25,11 +25,13 @@ def test_bench_runs_every_step_and_reports(tmp_path):
     steps = [step["step"] for step in report["steps"]]
     assert [s.split()[0] for s in steps[:4]] == ["floor", "product", "floor", "product"]
     assert any(s.startswith("peer") for s in steps)
-    for kind in ("models in full + first publish", "scheduled run, nothing new",
-                 "scheduled run, one new hour"):  # fmt: skip
+    for kind, first in (("models in full + first publish", "ingest"),
+                        ("scheduled run, nothing new", "ingest"),
+                        ("scheduled run, one new hour", "ingest"),
+                        ("forget one contact", "forget")):  # fmt: skip
         runs = [step for step in report["steps"] if step["step"].startswith(kind)]
         assert len(runs) == 2, kind  # on the long and on the short history
-        assert set(runs[0]["phases"]) >= {"ingest", "models"}, runs[0]
+        assert set(runs[0]["phases"]) >= {first, "models"}, runs[0]
     hourly = next(s for s in report["steps"] if s["step"].startswith("scheduled run, one new"))
     assert hourly["phases"]["publish"] > 0
     # PostgreSQL beside DuckDB, on a throwaway server of the bench's own (no target).

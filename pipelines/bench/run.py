@@ -143,6 +143,15 @@ class Bench:
             lambda: steps.restore(built, loaded),
             phases_of=loaded,
         )
+        # A privacy request: the busiest contact forgotten, from the same built warehouse.
+        phone = steps.busiest_contact(built)
+        self.timed(
+            f"forget one contact, {label} history",
+            history.messages,
+            steps.forget_command(loaded, phone),
+            lambda: steps.restore(built, loaded),
+            phases_of=loaded,
+        )
         for copy in (ingested, built, loaded):
             steps.remove_warehouse(copy)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipelines.bench.archive import BenchArchive
 from pipelines.load import state_dir
+from pipelines.privacy.suppression import default_path as suppression_path
 from pipelines.publish import files_dir
 from pipelines.warehouse import published_path
 
@@ -17,14 +18,15 @@ PYTHON = sys.executable
 
 
 def warehouse_files(warehouse: Path) -> list[Path]:
-    """The DuckDB file, its WAL, dlt's state folder and the analysts' copy: everything a load
-    leaves behind."""
+    """The DuckDB file, its WAL, dlt's state folder, the analysts' copy and the suppression
+    list: everything a load or a forget leaves behind."""
     return [
         warehouse,
         warehouse.with_name(warehouse.name + ".wal"),
         state_dir(warehouse),
         published_path(warehouse),
         files_dir(warehouse),
+        suppression_path(warehouse),
     ]
 
 
@@ -108,14 +110,14 @@ def run_phases(warehouse: Path | str) -> dict[str, float]:
     connection = target_of(str(warehouse)).connect(busy_wait=0)
     try:
         row = connection.execute(
-            "SELECT ingest_seconds, build_seconds, publish_seconds FROM ops.load_runs "
-            "ORDER BY started_at DESC LIMIT 1"
+            "SELECT ingest_seconds, forget_seconds, build_seconds, publish_seconds "
+            "FROM ops.load_runs ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
     finally:
         connection.close()
     return {
         name: value
-        for name, value in zip(("ingest", "models", "publish"), row, strict=True)
+        for name, value in zip(("ingest", "forget", "models", "publish"), row, strict=True)
         if value is not None
     }
 
@@ -143,3 +145,19 @@ def floor_command(archive: BenchArchive, warehouse: Path) -> list[str]:
 
 def peer_command(files: list[Path], warehouse: Path) -> list[str]:
     return [PYTHON, "-m", "pipelines.bench.peer", str(warehouse), *map(str, files)]
+
+
+def busiest_contact(warehouse: Path) -> str:
+    """The phone of the contact with the most tasks: the forget the bench times."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "SELECT contact_phone FROM analytics.fct_tasks WHERE contact_phone IS NOT NULL "
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchall()[0][0]
+
+
+def forget_command(warehouse: Path, phone: str) -> list[str]:
+    """``make forget PHONE=…``: find, remove, erase, build the aggregates again, publish."""
+    return [PYTHON, "-m", "pipelines", "forget", "--phone", phone, "--warehouse", str(warehouse)]
