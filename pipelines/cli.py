@@ -147,7 +147,7 @@ def suppression_for(args: argparse.Namespace, target: Target):
     from pipelines.errors import SuppressionListError
     from pipelines.privacy.suppression import SuppressionList, default_path
     from pipelines.segment_archive.preparation import Suppression
-    from pipelines.transform import project_var
+    from pipelines.transform import default_country_code
 
     own_path = default_path(target.state_anchor)
     kept = SuppressionList.read(own_path)
@@ -162,7 +162,7 @@ def suppression_for(args: argparse.Namespace, target: Target):
         kept = merged
     if kept:
         log.info("suppressing the %d identifiers of %s", len(kept.entries), own_path)
-    return Suppression(kept, str(project_var("default_country_code", "1")))
+    return Suppression(kept, default_country_code())
 
 
 def ingest(
@@ -301,14 +301,14 @@ def forget(args: argparse.Namespace, target: Target, connection: Sql) -> Sql:
     The connection, reopened."""
     from pipelines.privacy.command import forget_person
     from pipelines.registry import raw_schemas
-    from pipelines.transform import project_var
+    from pipelines.transform import default_country_code, project_var
 
     forgotten = forget_person(
         connection,
         target.state_anchor,
         raw_schemas(connection),
         args.person,
-        str(project_var("default_country_code", "1")),
+        default_country_code(),
         str(project_var("reporting_timezone", "UTC")),
     )
     target.commit(connection)
@@ -339,10 +339,10 @@ def run(args: argparse.Namespace) -> None:
         sources, is_sample = resolve_sources(source_layers(args))
     if args.command == "forget":
         from pipelines.privacy.forget import requested_person
-        from pipelines.transform import project_var
+        from pipelines.transform import default_country_code
 
-        country_code = str(project_var("default_country_code", "1"))
-        args.person = requested_person(args.phone, args.email, args.user_id, country_code)
+        code = default_country_code()
+        args.person = requested_person(args.phone, args.email, args.user_id, code)
     target.prepare(args.command)
     started = time.monotonic()
     phases = Phases()

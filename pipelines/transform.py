@@ -170,6 +170,12 @@ def project_var(name: str, default, project: Path = DBT_PROJECT):
     return settings.get("vars", {}).get(name, default)
 
 
+def default_country_code(project: Path = DBT_PROJECT) -> str:
+    """The ``default_country_code`` var: national phone numbers are normalised with it by the
+    models and, outside dbt, by the loader's suppression and by forget."""
+    return str(project_var("default_country_code", "1", project))
+
+
 def freshness_threshold_hours(project: Path = DBT_PROJECT) -> float:
     """The ``freshness_warn_after_hours`` var, the one setting dbt's source freshness uses too."""
     return float(project_var("freshness_warn_after_hours", 36, project))

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from pipelines.archive.sql import quote_identifier
 from pipelines.archive.suppress import identifiers_in_text
-from pipelines.catalog import Sql
+from pipelines.catalog import Sql, table_exists
 from pipelines.errors import ForgetRequestError
 from pipelines.privacy.identifiers import (
     ANONYMOUS_ID,
@@ -201,11 +201,11 @@ def values_where(
     found: set[str] = set()
     by = list(by)
     for table in tables:
+        condition, parameters = matching(table, person, by, country_code)
+        if condition == "FALSE":
+            continue
         for column, kind in table.columns.items():
             if kind != wanted or column.split("__v_")[0] in COUNTERPART_COLUMNS:
-                continue
-            condition, parameters = matching(table, person, by, country_code)
-            if condition == "FALSE":
                 continue
             value = normalised(column, kind, country_code)
             rows = con.execute(
@@ -311,14 +311,9 @@ def remove(con: Sql, schemas: list[str], person: Person, country_code: str) -> d
 
 def remove_quarantined(con: Sql, schema: str, person: Person, country_code: str) -> int:
     """Quarantined lines are raw text: each is read and checked (there are few)."""
-    table = f"{quote_identifier(schema)}.{REJECTED_TABLE}"
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ?",
-        [schema, REJECTED_TABLE],
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, schema, REJECTED_TABLE):
         return 0
+    table = f"{quote_identifier(schema)}.{REJECTED_TABLE}"
     lines = con.execute(f"SELECT file_name, line_number, raw_line FROM {table}").fetchall()
     naming = [(f, n) for f, n, line in lines if line and names_person(line, person, country_code)]
     for file_name, line_number in naming:

@@ -19,12 +19,12 @@ import logging
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import duckdb
 
 from pipelines.load import state_dir
 from pipelines.publish import files_dir
+from pipelines.segment_archive.files import local_path
 from pipelines.settings import FILES_TABLE
 from pipelines.warehouse import published_path, report_path
 
@@ -46,14 +46,6 @@ def files_read(warehouse: Path) -> list[str]:
             rows = con.execute(f'SELECT file_url FROM "{schema}".{FILES_TABLE}').fetchall()
             urls.extend(url for (url,) in rows)
     return urls
-
-
-def local_path(url: str) -> Path | None:
-    """The local file a ``file://`` URL (or a bare path) names; None for any other scheme."""
-    parsed = urlparse(url)
-    if parsed.scheme in ("", "file"):
-        return Path(unquote(parsed.path))
-    return None
 
 
 def built_from_an_older_sample(warehouse: Path, sample_root: Path) -> bool:

@@ -36,14 +36,22 @@ def is_archive_file(relative_path: str) -> bool:
     return not name.startswith(".") and name.endswith(ARCHIVE_SUFFIXES)
 
 
+def local_path(file_url: str) -> Path | None:
+    """The local file a ``file://`` URL (or a bare path) names; None for any other scheme.
+    dlt percent-encodes the URL: "/srv/Segment Archive" arrives as "Segment%20Archive"."""
+    parsed = urlparse(file_url)
+    if parsed.scheme in ("", "file"):
+        return Path(unquote(parsed.path))
+    return None
+
+
 @contextlib.contextmanager
 def local_copy(item: FileItemDict, work_dir: Path, name: str = "download.bin") -> Iterator[Path]:
     """A local path DuckDB can read: the file itself when local, else a copy downloaded to
     ``work_dir / name``."""
-    parsed = urlparse(item["file_url"])
-    if parsed.scheme in ("", "file"):
-        # dlt percent-encodes the URL: "/srv/Segment Archive" arrives as "Segment%20Archive".
-        yield Path(unquote(parsed.path))
+    path = local_path(item["file_url"])
+    if path is not None:
+        yield path
         return
     target = work_dir / name
     target.write_bytes(item.read_bytes())
