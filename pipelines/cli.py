@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines import redact
 from pipelines.errors import (
     EXIT_ANOTHER_LOAD,
     EXIT_WAREHOUSE_BUSY,
@@ -141,28 +142,33 @@ def source_layers(args: argparse.Namespace) -> Iterator[SourceSettings]:
 
 
 def suppression_for(args: argparse.Namespace, target: Target):
-    """The suppression list the loads of this warehouse check: the one kept beside it, with
-    any list given (``--suppression-list``, e.g. for a rebuild into an empty warehouse)
-    merged into it and kept there from then on."""
-    from pipelines.errors import SuppressionListError
-    from pipelines.privacy.suppression import SuppressionList, default_path
+    """The suppression list the loads of this warehouse check: the installation's
+    (``--suppression-list``, ``$SUPPRESSION_LIST`` or ``data/suppression.json``), which every
+    warehouse built here checks, with the one kept beside this warehouse. The installation's
+    entries are copied beside the warehouse too."""
+    from pipelines.privacy.suppression import Lists
     from pipelines.segment_archive.preparation import Suppression
     from pipelines.transform import default_country_code
 
-    own_path = default_path(target.state_anchor)
-    kept = SuppressionList.read(own_path)
-    if args.suppression_list and Path(args.suppression_list).resolve() != own_path.resolve():
-        given_path = Path(args.suppression_list)
-        if not given_path.exists():
-            raise SuppressionListError(f"no suppression list at {given_path}")
-        merged = kept.merged(SuppressionList.read(given_path))
-        if merged.entries != kept.entries:
-            merged.write(own_path)
-            log.info("suppression list %s merged into %s", given_path, own_path)
-        kept = merged
-    if kept:
-        log.info("suppressing the %d identifiers of %s", len(kept.entries), own_path)
-    return Suppression(kept, default_country_code())
+    given = Path(args.suppression_list) if args.suppression_list else None
+    lists = Lists.of(target.state_anchor, given)
+    if not lists.installation_path.exists() and given is not None:
+        log.warning(
+            "no suppression list at %s yet: the first forget starts it (check the path if one "
+            "should be there)",
+            given,
+        )
+    if lists.keep_beside_warehouse():
+        log.info("suppression list %s copied beside the warehouse", lists.installation_path)
+    suppression = lists.for_loading()
+    if suppression:
+        where = {str(lists.installation_path), str(lists.own_path)}
+        log.info(
+            "suppressing the %d identifiers of %s",
+            len(suppression.entries),
+            ", ".join(sorted(where)),
+        )
+    return Suppression(suppression, default_country_code())
 
 
 def ingest(
@@ -196,6 +202,7 @@ def ingest(
                 target.state_anchor,
                 **target.load_arguments(connection),
                 suppression=suppression,
+                credentials=source.credentials,
             )
         except Exception as exc:
             if not hasattr(exc, "exit_code"):
@@ -299,10 +306,17 @@ def forget(args: argparse.Namespace, target: Target, connection: Sql) -> Sql:
     """Forget one person everywhere; the aggregates they counted toward are built again
     after it, and the analysts' copy republished without keeping the files that held them.
     The connection, reopened."""
+    from pipelines.load import discard_pending_work
     from pipelines.privacy.command import forget_person
     from pipelines.registry import raw_schemas
     from pipelines.transform import default_country_code, project_var
 
+    for dataset in discard_pending_work(target.state_anchor, **target.load_arguments(connection)):
+        log.info(
+            "forget: %s: work an interrupted load left unfinished was discarded; the next load "
+            "reads its files again, without the forgotten",
+            dataset,
+        )
     forgotten = forget_person(
         connection,
         target.state_anchor,
@@ -329,7 +343,7 @@ def run(args: argparse.Namespace) -> None:
     from pipelines.privacy.requests import record_suppressed
     from pipelines.registry import ensure_registry
     from pipelines.run_log import Phases, finish_run, start_run
-    from pipelines.sources import resolve_sources
+    from pipelines.sources import check_folders_exist, resolve_sources
     from pipelines.targets import DuckDBFile, target_of
     from pipelines.warehouse import published_path
 
@@ -337,13 +351,20 @@ def run(args: argparse.Namespace) -> None:
     if args.command in ("load", "ingest"):
         # Checked before the warehouse is created or opened: a refused run writes nothing.
         sources, is_sample = resolve_sources(source_layers(args))
+        if isinstance(target, DuckDBFile) and not target.path.exists():
+            check_folders_exist(sources)
     if args.command == "forget":
         from pipelines.privacy.forget import requested_person
         from pipelines.transform import default_country_code
 
         code = default_country_code()
         args.person = requested_person(args.phone, args.email, args.user_id, code)
-    target.prepare(args.command)
+    written = (
+        frozenset(source.name for source in sources)
+        if args.command in ("load", "ingest")
+        else frozenset()
+    )
+    target.prepare(args.command, written)
     started = time.monotonic()
     phases = Phases()
     with target.lock(args.lock_wait):
@@ -452,8 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
         commands.choices[name].add_argument(
             "--suppression-list",
             default=os.environ.get("SUPPRESSION_LIST") or None,
-            help="a suppression list to honour besides the one kept with the warehouse, e.g. "
-            "to rebuild into an empty warehouse (default $SUPPRESSION_LIST); merged into it",
+            help="the installation's suppression list, which every warehouse built here "
+            "checks besides its own (default $SUPPRESSION_LIST, else data/suppression.json); "
+            "point a second machine loading the same archive at the same list",
         )
     command = commands.add_parser(
         "forget",
@@ -558,6 +580,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    redact.remember_environment(dict(os.environ))
+    redact.install()
     try:
         if args.command in ("load", "ingest", "transform", "forget"):
             run(args)

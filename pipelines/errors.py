@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-QUOTED_VALUE = re.compile(r"'[^']*'")
+from pipelines import redact
+
+# A value an engine quotes in its message (DuckDB: 'text' or "text"): a payload's value.
+QUOTED_VALUE = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 # Exit codes a scheduler can tell apart (sysexits.h); any other failure exits 1.
 EXIT_SOURCE_EMPTY = 66  # EX_NOINPUT: the source folder lists nothing
@@ -158,11 +161,16 @@ def describe(exc: BaseException) -> str:
     Ours say what and where as written. Anything else speaks through its root cause, with
     quoted values masked: a DuckDB conversion error quotes the value it could not convert,
     and logs never carry payloads. A file-system error quotes the path the user gave, which
-    is kept.
+    is kept. Secrets are masked in every case (``pipelines.redact``).
     """
     if hasattr(exc, "exit_code"):
-        return one_line(exc)
+        return safe(one_line(exc))
     cause = root_cause(exc)
     if isinstance(cause, OSError):
-        return one_line(cause)
-    return QUOTED_VALUE.sub("'…'", one_line(cause))
+        return safe(one_line(cause))
+    return safe(QUOTED_VALUE.sub("'…'", one_line(cause)))
+
+
+def safe(line: str) -> str:
+    """A line as it may be shown and stored: secrets masked, control characters escaped."""
+    return redact.one_line(redact.redact(line))

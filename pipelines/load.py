@@ -10,7 +10,10 @@ from pathlib import Path
 
 import dlt
 import duckdb
+from dlt.common.configuration import resolve_configuration
+from dlt.common.configuration.specs import AwsCredentials
 from dlt.common.destination import Destination
+from dlt.common.typing import TSecretStrValue
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.trace import TRACE_FILE_NAME
@@ -21,6 +24,7 @@ from pipelines.engines import ROW_ADDRESS, engine_of
 from pipelines.errors import (
     CREDENTIALS_HELP,
     CloudCredentials,
+    SourceConfigError,
     SourceEmpty,
     SourceUnreadable,
     credentials_trouble,
@@ -113,6 +117,33 @@ def adopt_own_schema(pipeline: dlt.Pipeline, name: str) -> None:
     log.info("%s: dlt schema %s carried over as %s", name, LEGACY_SCHEMA, name)
 
 
+def discard_pending_work(
+    warehouse: Path,
+    connection: duckdb.DuckDBPyConnection | None = None,
+    destination: Destination | None = None,
+) -> list[str]:
+    """Abort the packages interrupted loads left behind, for every source of ``warehouse``;
+    the sources that had some.
+
+    A forget calls it: finishing such a package later would load what it extracted before
+    the person was forgotten. Its files were not recorded as read (the record travels in the
+    package), so the next load reads them again, through the suppression list.
+    """
+    folder = state_dir(warehouse)
+    discarded = []
+    if not folder.is_dir():
+        return discarded
+    for pipeline_dir in sorted(folder.iterdir()):
+        if not pipeline_dir.name.endswith("_archive") or not pipeline_dir.is_dir():
+            continue
+        dataset = pipeline_dir.name.removesuffix("_archive")
+        pipeline = make_pipeline(dataset, warehouse, connection, destination)
+        if pipeline.has_pending_data:
+            pipeline.abort_packages()
+            discarded.append(dataset)
+    return discarded
+
+
 def loaded_files(pipeline: dlt.Pipeline) -> frozenset[str]:
     """Files recorded as read in earlier runs (an empty set for a new warehouse)."""
     try:
@@ -159,6 +190,17 @@ def drop_repeated_rows(pipeline: dlt.Pipeline, schema: dlt.Schema, load_ids: lis
     return dropped
 
 
+def s3_credentials(key: str, secret: str) -> AwsCredentials:
+    """The key and secret given with a source, with the rest (endpoint, region) from dlt's
+    config for the archive, as a source without them would read it."""
+    configured = resolve_configuration(
+        AwsCredentials(), sections=("sources", "segment_archive", "credentials")
+    )
+    configured.aws_access_key_id = key
+    configured.aws_secret_access_key = TSecretStrValue(secret)
+    return configured
+
+
 def credentials_error(dataset: str, url: str, trouble: str, exc: Exception) -> CloudCredentials:
     scheme = url.split("://", 1)[0] if "://" in url else "file"
     what = "no credentials found" if trouble == "missing" else "the credentials were refused"
@@ -186,9 +228,11 @@ def load_source(
     connection: duckdb.DuckDBPyConnection | None = None,
     destination: Destination | None = None,
     suppression: Suppression | None = None,
+    credentials: tuple[str, str] | None = None,
 ) -> SourceRun:
     """Load every new file under ``url`` into the ``dataset`` schema of ``warehouse`` (or of
-    ``destination``, see ``make_pipeline``), without the messages ``suppression`` drops."""
+    ``destination``, see ``make_pipeline``), without the messages ``suppression`` drops.
+    ``credentials``: an S3 key and secret given with the source (else dlt's config)."""
     started = time.monotonic()
     pipeline = make_pipeline(dataset, warehouse, connection, destination)
     if pipeline.has_pending_data:
@@ -213,11 +257,14 @@ def load_source(
             tally=tally,
             run_ids=run_ids,
             suppression=suppression,
+            **({"credentials": s3_credentials(*credentials)} if credentials else {}),
         )
         try:
             pipeline.extract(source)
         except Exception as exc:
             tally.progress.finish()
+            if isinstance(root_cause(exc), SourceConfigError):
+                raise root_cause(exc) from None
             trouble = credentials_trouble(exc)
             if trouble is not None:
                 raise credentials_error(dataset, url, trouble, exc) from exc

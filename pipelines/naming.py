@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
+
+from pipelines.settings import DLT_TABLE_PREFIX, MAX_TABLE_NAME, RESERVED_TABLES
 
 
 def _is_lower_or_digit(char: str) -> bool:
@@ -71,6 +74,25 @@ def warehouse_identifier(name: str) -> str:
     return snake
 
 
+def shortened(name: str, limit: int = MAX_TABLE_NAME) -> str:
+    """``name`` when it fits ``limit``; else its head and a hash of the whole name, so two long
+    names sharing a head still get tables of their own."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{name[: limit - len(digest) - 1]}_{digest}"
+
+
+@lru_cache(maxsize=65_536)
 def event_table_name(event: str) -> str:
-    """The table a track event lands in: ``call.completed`` → ``call_completed``."""
-    return warehouse_identifier(event)
+    """The table a track event lands in: ``call.completed`` → ``call_completed``.
+
+    An event named after a table of the schema (``tracks``, ``identifies``, ``users``, the
+    quarantine, dlt's ``_dlt_*``) lands in that name ``_``-prefixed (``_tracks``), as a
+    property colliding with a built-in column does; a name longer than the engines take is
+    shortened with a hash (``shortened``). ``event_text`` keeps the name as sent.
+    """
+    name = warehouse_identifier(event)
+    while name in RESERVED_TABLES or name.startswith(DLT_TABLE_PREFIX):
+        name = f"_{name}"
+    return shortened(name)

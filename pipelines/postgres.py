@@ -4,10 +4,14 @@ A run on a server is the run on a DuckDB file (``pipelines.cli``): dlt's postgre
 writes the raw schemas, the run log and the source registry go through the same SQL, and the
 committed profile's ``postgres`` target builds the models. What differs lives here:
 
-- **Credentials.** The URL names the server. Its password comes from the URL, else dlt's
-  config (``DESTINATION__POSTGRES__CREDENTIALS__PASSWORD``, or ``[destination.postgres.
-  credentials]`` in ``.dlt/secrets.toml``), else libpq's ``PGPASSWORD``; never from the repo.
-  ``WAREHOUSE=postgres`` takes the whole server from dlt's ``destination.postgres.credentials``.
+- **Credentials.** Connections are made the way ``psql`` makes them: libpq reads the URL, then
+  the ``PG*`` variables, ``.pgpass`` and its socket folders, so a server with ``trust`` or
+  ``peer`` authentication needs no password at all. A password given in the URL, else in
+  dlt's config (``DESTINATION__POSTGRES__CREDENTIALS__PASSWORD``, or ``[destination.postgres.
+  credentials]`` in ``.dlt/secrets.toml``), is handed to libpq; never from the repo. The
+  first connection tells what libpq settled on (host or socket folder, port, user, password),
+  and dlt and dbt connect with exactly that. ``WAREHOUSE=postgres`` takes the whole server
+  from dlt's ``destination.postgres.credentials``.
 - **Two loads at once.** A session-level advisory lock, held on its own connection for the
   whole run. The server releases it when that connection ends, so a killed load never leaves
   it behind, as the kernel does for the lock file beside a DuckDB warehouse.
@@ -23,12 +27,16 @@ import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import psycopg2
-from dlt.common.configuration import resolve_configuration
+import psycopg2.extensions
+from dlt.common.configuration import configspec, resolve_configuration
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.typing import TSecretStrValue
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
+from pipelines import redact
 from pipelines.errors import AnotherLoadRunning, WarehouseConfigError, WarehouseUnreachable
 
 log = logging.getLogger("pipelines.load")
@@ -52,75 +60,187 @@ def is_postgres(setting: str) -> bool:
     return setting.startswith(SCHEMES) or setting in FROM_DLT_CONFIG
 
 
+@configspec(init=False)
+class LibpqCredentials(PostgresCredentials):
+    """dlt's PostgreSQL credentials with the password optional, as it is to libpq: a server
+    with ``trust`` or ``peer`` authentication, ``PGPASSWORD`` or ``.pgpass`` needs none."""
+
+    password: Optional[TSecretStrValue] = None  # noqa: UP045 (dlt reads the annotation)
+
+
+# What libpq says when the server refused who we are rather than could not be reached: no
+# next run fixes these, so they are configuration errors.
+REFUSALS = (
+    "authentication failed",
+    "no password supplied",
+    "password is required",
+    "pg_hba.conf",
+    "does not exist",  # the role or the database
+    "permission denied for database",
+    "invalid integer value",
+    "invalid port",
+    "invalid connection option",
+)
+
+
 @dataclass(frozen=True)
 class PostgresServer:
-    """The server and database a run writes to, with resolved credentials."""
+    """The server and database a run writes to. ``host`` is a host name or a socket folder,
+    ``None`` where libpq is to choose (``PGHOST``, its default socket); ``password`` is None
+    where libpq is to find it (``PGPASSWORD``, ``.pgpass``) or none is needed."""
 
-    host: str
-    port: int
-    user: str
+    host: str | None
+    port: int | None
+    user: str | None
     database: str
-    password: str = field(repr=False)
+    password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_setting(cls, setting: str) -> PostgresServer:
-        explicit = None if setting in FROM_DLT_CONFIG else setting
-        credentials = _resolve_credentials(explicit)
+        if setting in FROM_DLT_CONFIG:
+            credentials = _resolve_credentials(None)
+            server = cls(
+                host=credentials.host,
+                port=int(credentials.port or 5432),
+                user=credentials.username,
+                database=credentials.database,
+                password=str(credentials.password) if credentials.password else None,
+            )
+        else:
+            server = cls._from_url(setting)
+        redact.remember(server.password)
+        return server
+
+    @classmethod
+    def _from_url(cls, url: str) -> PostgresServer:
+        shown = redact.redact(url.split("?")[0])
+        try:
+            params = psycopg2.extensions.parse_dsn(url)
+        except psycopg2.ProgrammingError as error:
+            reason = redact.redact(" ".join(str(error).split()))
+            raise WarehouseConfigError(
+                f"WAREHOUSE is not a PostgreSQL URL ({reason}): give it as "
+                "postgresql://user@host:port/dbname"
+            ) from None
+        if not params.get("dbname"):
+            raise WarehouseConfigError(
+                f"{shown}: the URL names no database: give it as postgresql://user@host:port/dbname"
+            )
+        port = params.get("port")
+        if port is not None and not port.isdigit():
+            raise WarehouseConfigError(
+                f"{shown}: the port {port!r} is not a number: give it as "
+                "postgresql://user@host:port/dbname"
+            )
+        password = params.get("password") or _configured_password()
         return cls(
-            host=credentials.host,
-            port=int(credentials.port or 5432),
-            user=credentials.username,
-            database=credentials.database,
-            password=str(credentials.password),
+            host=params.get("host") or None,
+            port=int(port) if port else None,
+            user=params.get("user") or None,
+            database=params["dbname"],
+            password=password,
         )
 
     def __str__(self) -> str:
         """The server as logs name it: never with its password."""
-        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.database}"
+        host = self.host or ""
+        if host.startswith("/"):  # a socket folder, as libpq's URLs take one
+            return f"postgresql://{self.user or ''}@/{self.database}?host={host}" + (
+                f"&port={self.port}" if self.port else ""
+            )
+        port = f":{self.port}" if self.port else ""
+        user = f"{self.user}@" if self.user else ""
+        return f"postgresql://{user}{host}{port}/{self.database}"
+
+    def _libpq_params(self) -> dict:
+        given = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.database,
+        }
+        return {name: value for name, value in given.items() if value not in (None, "")}
 
     def connect(self, purpose: str = "load") -> psycopg2.extensions.connection:
         """A connection in autocommit mode, named in ``pg_stat_activity`` as this process's."""
         try:
             return psycopg2.connect(
-                host=self.host,
-                port=self.port,
-                user=self.user,
-                password=self.password,
-                dbname=self.database,
+                **self._libpq_params(),
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
                 application_name=f"regal-voice {purpose} ({socket.gethostname()}:{os.getpid()})",
             )
         except psycopg2.OperationalError as error:
-            reason = " ".join(str(error).split()).rstrip(".")
+            reason = redact.redact(" ".join(str(error).split()).rstrip("."))
+            if any(words in reason for words in REFUSALS):
+                help_text = (
+                    PASSWORD_HELP
+                    if "password" in reason
+                    else "check the user, the database and the server's pg_hba.conf"
+                )
+                raise WarehouseConfigError(
+                    f"{self}: the server refused the connection ({reason}) — {help_text}; "
+                    "nothing was written"
+                ) from None
             raise WarehouseUnreachable(
                 f"{self}: {reason} — check that the server runs and accepts this user; "
                 "nothing was written, and the next run tries again"
             ) from None
 
+    def resolved(self) -> PostgresServer:
+        """This server as libpq reached it (the host or socket folder, port, user and password
+        it settled on), for dlt and dbt to connect with exactly that."""
+        connection = self.connect("check")
+        try:
+            info = connection.info
+            server = PostgresServer(
+                host=info.host,
+                port=int(info.port),
+                user=info.user,
+                database=info.dbname,
+                password=info.password or self.password,
+            )
+        finally:
+            connection.close()
+        redact.remember(server.password)
+        return server
+
     def libpq_environment(self) -> dict[str, str]:
-        """The ``PG*`` variables the committed profile's postgres target connects with."""
-        return {
+        """The ``PG*`` variables the committed profile's postgres target (and psql) connect
+        with; ``PGPASSWORD`` only when a password is known."""
+        variables = {
             "PGHOST": self.host,
-            "PGPORT": str(self.port),
+            "PGPORT": str(self.port) if self.port else None,
             "PGUSER": self.user,
             "PGPASSWORD": self.password,
             "PGDATABASE": self.database,
         }
+        return {name: value for name, value in variables.items() if value}
 
     def dlt_destination(self):
         import dlt
 
-        credentials = PostgresCredentials()
-        credentials.host, credentials.port = self.host, self.port
+        credentials = LibpqCredentials()
+        credentials.port = self.port or 5432
         credentials.username, credentials.password = self.user, self.password
         credentials.database = self.database
+        if self.host and self.host.startswith("/"):
+            # A socket folder goes in the query, where libpq takes it over the URL's host (dlt
+            # insists on a host name; a folder there would break the URL).
+            credentials.host, credentials.query = "localhost", {"host": self.host}
+        else:
+            credentials.host = self.host
+        # Complete as it is: dlt would otherwise resolve it again as its own credentials
+        # class, which demands a password.
+        credentials.resolve()
         return dlt.destinations.postgres(credentials=credentials)
 
     def state_anchor(self, state_folder: Path) -> Path:
         """A name in ``state_folder`` that dlt's pipeline state is kept beside, one per
         server and database (dlt also keeps the state in the database and restores it
         from there when the folder is lost)."""
-        return state_folder / f"postgres-{self.host}-{self.port}-{self.database}"
+        host = (self.host or "local").strip("/").replace("/", "_")
+        return state_folder / f"postgres-{host}-{self.port or 5432}-{self.database}"
 
     def shell_command(self, sql: str | None) -> tuple[list[str], dict[str, str]]:
         """psql on this database in read-only transactions, and its environment."""
@@ -135,30 +255,31 @@ class PostgresServer:
         return command, environment
 
 
+def _configured_password() -> str | None:
+    """The password dlt's config gives the PostgreSQL destination, if any."""
+    import dlt
+
+    value = dlt.secrets.get("destination.postgres.credentials.password")
+    return str(value) if value else None
+
+
 def _resolve_credentials(explicit: str | None) -> PostgresCredentials:
+    """The server dlt's config names (``WAREHOUSE=postgres``)."""
     try:
         return resolve_configuration(
-            PostgresCredentials(), sections=CONFIG_SECTIONS, explicit_value=explicit
+            LibpqCredentials(), sections=CONFIG_SECTIONS, explicit_value=explicit
         )
-    except ConfigFieldMissingException as missing:
-        credentials = missing.config
-        password = os.environ.get("PGPASSWORD")
-        if missing.fields == ["password"] and password:
-            credentials.password = password
-            return credentials
-        if explicit is None:
-            raise WarehouseConfigError(
-                "WAREHOUSE=postgres takes the server from dlt's config, which names none: set "
-                "DESTINATION__POSTGRES__CREDENTIALS=postgresql://user@host:port/dbname, or "
-                "credentials under [destination.postgres] in .dlt/secrets.toml, or give the "
-                "URL as WAREHOUSE"
-            ) from None
+    except ConfigFieldMissingException:
         raise WarehouseConfigError(
-            f"{explicit.split('?')[0]}: no {', '.join(missing.fields)} for this server: "
-            + PASSWORD_HELP
+            "WAREHOUSE=postgres takes the server from dlt's config, which names none: set "
+            "DESTINATION__POSTGRES__CREDENTIALS=postgresql://user@host:port/dbname, or "
+            "credentials under [destination.postgres] in .dlt/secrets.toml, or give the "
+            "URL as WAREHOUSE"
         ) from None
     except ValueError as error:
-        raise WarehouseConfigError(f"WAREHOUSE is not a PostgreSQL URL: {error}") from None
+        raise WarehouseConfigError(
+            f"WAREHOUSE is not a PostgreSQL URL: {redact.redact(str(error))}"
+        ) from None
 
 
 class Connection:

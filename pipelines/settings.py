@@ -66,6 +66,18 @@ EXTRA_FIELDS_OF_TYPE = {
 REJECTED_TABLE = "_rejected_lines"
 FILES_TABLE = "_archive_files"
 LOAD_TIME_COLUMN = "uuid_ts"
+# The merged latest identify per user id (``pipelines.users``).
+USERS_TABLE = "users"
+# Tables of each source's schema that no track event may land in: Segment's own, the loader's,
+# and (by prefix) dlt's. An event named after one gets a ``_``-prefixed table, as a property
+# named after a built-in column gets a ``_``-prefixed column.
+RESERVED_TABLES = frozenset(
+    {"tracks", USERS_TABLE, REJECTED_TABLE, FILES_TABLE, *TABLE_OF_TYPE.values()}
+)
+DLT_TABLE_PREFIX = "_dlt"
+# The longest table name every engine and file system takes: PostgreSQL's identifiers stop at
+# 63 bytes, and dlt names a package's files after their table (255 bytes at most).
+MAX_TABLE_NAME = 63
 
 ARCHIVE_SUFFIXES = (".gz", ".json", ".jsonl", ".ndjson")
 

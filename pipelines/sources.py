@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
+from pipelines import redact
 from pipelines.errors import SourceConfigError, one_line
+from pipelines.redact import without_user_part
 from pipelines.settings import (
     REGAL_VOICE_DATASET,
     SAMPLE_BRAND_SOURCES,
@@ -60,11 +63,31 @@ SOURCES_HELP = (
 
 @dataclass(frozen=True)
 class Source:
-    """One Segment source: the schema it loads into, where its archive is, and its kind."""
+    """One Segment source: the schema it loads into, where its archive is, and its kind.
+
+    A key and secret written into the URL (``s3://KEY:SECRET@bucket/…``) are taken out of it:
+    ``url`` names the archive without them (it is logged and stored), and ``credentials``
+    holds them, never shown.
+    """
 
     name: str
     url: str
     kind: str  # REGAL_VOICE or BRAND
+    credentials: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, name: str, url: str, kind: str) -> Source:
+        clean, key, secret = without_user_part(url)
+        if key is None:
+            return cls(name, url, kind)
+        redact.remember(key)
+        redact.remember(secret)
+        if not clean.startswith("s3://"):
+            raise SourceConfigError(
+                f"source {name!r}: a key and secret can be written into an s3:// URL only; "
+                f"give the credentials of {clean} in the environment or .dlt/secrets.toml"
+            )
+        return cls(name, clean, kind, (unquote(key), unquote(secret or "")))
 
     @property
     def is_sample(self) -> bool:
@@ -103,6 +126,11 @@ def parse_assignments(items: Iterable[str], where: str) -> list[tuple[str, str]]
         name, sep, url = item.partition("=")
         if not sep or not name.strip() or not url.strip():
             raise SourceConfigError(f"{where}: {item!r} is not NAME=URL; {SOURCES_HELP}")
+        if re.search(r",\s*[a-z][a-z0-9_]*=", url):
+            raise SourceConfigError(
+                f"{where}: {item!r} holds two sources separated by a comma: separate sources "
+                f"with spaces; {SOURCES_HELP}"
+            )
         pairs.append((name.strip(), url.strip()))
     return pairs
 
@@ -147,6 +175,36 @@ def check_sources(sources: list[Source]) -> None:
             )
         seen_names[source.name] = source
         seen_urls[key] = source
+    for source in sources:
+        for other in sources:
+            if other is not source and _contains(other.url, source.url):
+                raise SourceConfigError(
+                    f"source {source.name!r} ({source.url}) lies inside source "
+                    f"{other.name!r}'s folder ({other.url}): {other.name} would load "
+                    f"{source.name}'s files too. Point each source at its own "
+                    "segment-logs/<source-id> folder"
+                )
+
+
+def check_folders_exist(sources: list[Source]) -> None:
+    """Refuse sources whose local folder does not exist (a typo, most likely), before a new
+    warehouse is created for them. An existing warehouse's run goes on with the other
+    sources instead and fails with that source's ``SourceEmpty``: a mount that is missing
+    for an hour should not stop them."""
+    for source in sources:
+        path = _local_path(source.url)
+        if path is not None and not path.expanduser().is_dir():
+            raise SourceConfigError(
+                f"source {source.name!r}: no folder at {source.url} (check the path for a "
+                "typo): point it at the archive's segment-logs/<source-id> folder; nothing "
+                "was written"
+            )
+
+
+def _contains(outer: str, inner: str) -> bool:
+    """Whether the location ``inner`` lies inside the location ``outer`` (not equal)."""
+    outer_key, inner_key = location_key(outer), location_key(inner)
+    return inner_key != outer_key and inner_key.startswith(outer_key.rstrip("/") + "/")
 
 
 def sample_sources() -> list[Source]:
@@ -190,8 +248,8 @@ def resolve_sources(layers: Iterable[SourceSettings]) -> tuple[list[Source], boo
         return sample_sources(), True
     sources = []
     if regal_url is not None:
-        sources.append(Source(REGAL_VOICE_DATASET, regal_url, REGAL_VOICE))
-    sources.extend(Source(name, url, BRAND) for name, url in brands)
+        sources.append(Source.of(REGAL_VOICE_DATASET, regal_url, REGAL_VOICE))
+    sources.extend(Source.of(name, url, BRAND) for name, url in brands)
     check_sources(sources)
     return sources, False
 

@@ -14,9 +14,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.errors import NoWarehouse
+from pipelines.archive.sql import quote_literal
+from pipelines.errors import NoWarehouse, WarehouseConfigError
 from pipelines.postgres import AdvisoryLock, Connection, PostgresServer, is_postgres
-from pipelines.settings import DEFAULT_WAREHOUSE
+from pipelines.settings import DEFAULT_WAREHOUSE, SEGMENT_DATASET
+from pipelines.sources import RESERVED_SCHEMAS
 from pipelines.warehouse import LoadLock, wait_for_warehouse
 
 log = logging.getLogger("pipelines.load")
@@ -35,7 +37,28 @@ class DuckDBFile:
     def __str__(self) -> str:
         return str(self.path)
 
-    def prepare(self, command: str) -> None:
+    def prepare(self, command: str, schemas: frozenset[str] = frozenset()) -> None:
+        """Refuse, before anything is written, a path DuckDB or dlt cannot take, and say when a
+        new warehouse is being created. ``schemas``: the raw schemas this run writes."""
+        if self.path.is_dir():
+            raise WarehouseConfigError(
+                f"WAREHOUSE {self.path} is a folder: give the path of a DuckDB file in it, "
+                f"e.g. {self.path / 'warehouse.duckdb'}"
+            )
+        if "'" in str(self.path.resolve()):
+            raise WarehouseConfigError(
+                f"WAREHOUSE {self.path}: its path holds an apostrophe, which dlt's DuckDB loader "
+                "cannot put into SQL: choose a folder and file name without one"
+            )
+        # DuckDB names the file's catalog after its stem: a catalog named like one of its
+        # schemas makes every `schema.table` ambiguous.
+        taken = {*RESERVED_SCHEMAS, SEGMENT_DATASET, *schemas}
+        if self.path.stem in taken:
+            raise WarehouseConfigError(
+                f"WAREHOUSE {self.path}: a file named {self.path.stem!r} clashes with the "
+                f"warehouse's schema of that name (DuckDB names a file's catalog after it): "
+                f"choose another name, e.g. {self.path.with_stem('warehouse')}"
+            )
         if not self.path.exists():
             if command not in ("load", "ingest"):
                 raise NoWarehouse(f"no warehouse at {self.path}: load it first (`make load`)")
@@ -76,7 +99,7 @@ class DuckDBFile:
         # Bounded, as a load is: measured on a 1.4 GB warehouse of 5M messages, 27 s and a
         # 612 MB peak with this limit, 19 s and 3.4 GB without.
         connection.execute(f"SET memory_limit = '{REWRITE_MEMORY_LIMIT}'")
-        connection.execute(f"ATTACH '{fresh}' AS rewritten")
+        connection.execute(f"ATTACH {quote_literal(str(fresh))} AS rewritten")
         connection.execute(f'COPY FROM DATABASE "{catalog}" TO rewritten')
         connection.execute("DETACH rewritten")
         connection.close()
@@ -95,8 +118,8 @@ class PostgresTarget:
     def __str__(self) -> str:
         return str(self.server)
 
-    def prepare(self, command: str) -> None:
-        self.server.connect("check").close()  # unreachable: say so before anything else
+    def prepare(self, command: str, schemas: frozenset[str] = frozenset()) -> None:
+        """Nothing: the server was reached when the target was made (``target_of``)."""
 
     def lock(self, wait_seconds: float) -> AbstractContextManager:
         return AdvisoryLock(self.server, wait_seconds)
@@ -134,6 +157,8 @@ def target_of(setting: str, state_folder: Path | None = None) -> DuckDBFile | Po
     in dlt's config), else a DuckDB file. ``state_folder`` holds dlt's state for a server
     (``data/`` by default); a DuckDB file keeps it beside itself."""
     if is_postgres(setting):
-        server = PostgresServer.from_setting(setting)
+        # Reached once, before anything else: unreachable or refused is said at once, and dlt
+        # and dbt connect as libpq settled (a socket folder, a .pgpass password…).
+        server = PostgresServer.from_setting(setting).resolved()
         return PostgresTarget(server, state_folder or DEFAULT_WAREHOUSE.parent)
     return DuckDBFile(Path(setting))

@@ -90,14 +90,13 @@ def describe_holder(message: str) -> str | None:
     if match is None:
         return None
     pid = match["pid"]
+    # The program only: its arguments may hold a password or a path that is nobody's business
+    # in cron mail, and `ps -p PID` shows the rest to whoever may see it.
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        program = Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
-        command = match["program"]
-    command = " ".join(command.split())  # one line, for logs and cron mail
-    if len(command) > 120:
-        command = command[:119] + "…"
-    return f"pid {pid} ({command})"
+        program = Path(match["program"].split()[0]).name if match["program"].strip() else ""
+    return f"pid {pid} ({program or 'unknown program'})"
 
 
 @dataclass

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,21 @@ from pipelines.sample.archive import generate_archive
 from pipelines.settings import SAMPLE_BRAND_SOURCES, sample_source_url
 
 PROJECT = Path(__file__).resolve().parent.parent
+
+# The installation's suppression list (data/suppression.json by default) holds whom a forget
+# forgot for every warehouse built here: the tests keep theirs out of the project, one per
+# test (``own_suppression_list``), so that no test forgets a person for another.
+os.environ["SUPPRESSION_LIST"] = str(
+    Path(tempfile.mkdtemp(prefix="suppression-")) / "suppression.json"
+)
+
+
+@pytest.fixture(autouse=True)
+def own_suppression_list(tmp_path_factory, monkeypatch) -> Path:
+    path = tmp_path_factory.mktemp("suppression") / "suppression.json"
+    monkeypatch.setenv("SUPPRESSION_LIST", str(path))
+    return path
+
 
 # Property tests check behaviour, not speed: a first call that warms up pyarrow on a busy CI
 # machine took 305 ms and failed hypothesis's 200 ms deadline. Timing lives in `make bench`.

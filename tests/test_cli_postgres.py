@@ -207,7 +207,8 @@ def test_the_password_comes_from_the_url_then_dlt_config_then_pgpassword(monkeyp
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("PGPASSWORD", "from-libpq")
     url = "postgresql://bob@db.example:6543/wh"
-    assert PostgresServer.from_setting(url).password == "from-libpq"
+    # libpq reads PGPASSWORD (and .pgpass) itself, when it connects (``resolved``).
+    assert PostgresServer.from_setting(url).password is None
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS__PASSWORD", "from-dlt")
     server = PostgresServer.from_setting(url)
     assert (server.password, server.host, server.port, server.user, server.database) == (
@@ -227,7 +228,7 @@ def test_the_password_comes_from_the_url_then_dlt_config_then_pgpassword(monkeyp
     assert str(PostgresServer.from_setting("postgres")) == "postgresql://al@h2:5433/db2"
 
 
-def test_a_server_without_a_password_or_out_of_reach_is_refused_before_any_work(
+def test_a_server_out_of_reach_or_misnamed_is_refused_before_any_work(
     tmp_path, monkeypatch, capsys
 ):
     for variable in ("PGPASSWORD", "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"):
@@ -237,15 +238,65 @@ def test_a_server_without_a_password_or_out_of_reach_is_refused_before_any_work(
     write_archive_file(source, "1759622400000/a.gz", [message("m1")])
     state = tmp_path / "state"
     arguments = ["ingest", "--regal-voice-url", str(source), "--state-dir", str(state)]
-    code = main([*arguments, "--warehouse", "postgresql://bob@127.0.0.1:1/wh"])
-    assert code == EXIT_CONFIG
-    assert "no password for this server" in capsys.readouterr().err
+    # No password needed to try: libpq decides (trust, peer, .pgpass…); nobody answers here.
     monkeypatch.setenv("PGPASSWORD", "secret-value")
     code = main([*arguments, "--warehouse", "postgresql://bob@127.0.0.1:1/wh"])
     assert code == EXIT_WAREHOUSE_UNREACHABLE
     error = capsys.readouterr().err
     assert "postgresql://bob@127.0.0.1:1/wh" in error and "secret-value" not in error
+    # A URL that cannot be right is a configuration error, said before connecting.
+    for url, says in [
+        ("postgresql://bob:pw-secret@127.0.0.1:1", "names no database"),
+        ("postgresql://bob@127.0.0.1:port/wh", "is not a number"),
+    ]:
+        assert main([*arguments, "--warehouse", url]) == EXIT_CONFIG
+        error = capsys.readouterr().err
+        assert says in error and "pw-secret" not in error
     assert not state.exists()
+
+
+@pytest.mark.slow
+def test_a_server_that_needs_no_password_is_reached_as_psql_reaches_it(
+    tmp_path, database, monkeypatch
+):
+    """Trust authentication, no password anywhere; then the same server through its socket
+    folder (``?host=/folder``), as on a laptop or a server reached locally."""
+    for variable in ("PGPASSWORD", "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"):
+        monkeypatch.delenv(variable, raising=False)
+    regal = tmp_path / "regal"
+    write_archive_file(regal, "1791158400000/a.gz", [message("m1"), message("m2")])
+    state = tmp_path / "state"
+    loaded = cli(
+        "load", "--regal-voice-url", str(regal), "--warehouse", database, "--state-dir", str(state)
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert query(database, "SELECT count(*) FROM regal_voice.tracks") == [(2,)]
+    socket_folder = query(database, "SHOW unix_socket_directories")[0][0].split(",")[0]
+    address = urlparse(database)
+    via_socket = (
+        f"postgresql://{address.username}@/{address.path.lstrip('/')}"
+        f"?host={socket_folder}&port={address.port}"
+    )
+    write_archive_file(regal, "1791158400000/b.gz", [message("m3")])
+    loaded = cli(
+        "load",
+        "--regal-voice-url",
+        str(regal),
+        "--warehouse",
+        via_socket,
+        "--state-dir",
+        str(tmp_path / "state-socket"),
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert query(database, "SELECT count(*) FROM regal_voice.tracks") == [(3,)]
+    # A role or a database the server does not know: a configuration error, not "try again".
+    for wrong in (
+        database.replace(f"{address.username}@", "nobody_here@"),
+        database.rsplit("/", 1)[0] + "/no_such_database",
+    ):
+        refused = cli("ingest", "--regal-voice-url", str(regal), "--warehouse", wrong)
+        assert refused.returncode == EXIT_CONFIG, refused.stderr
+        assert "does not exist" in refused.stderr
 
 
 def test_attribute_edits_give_numbers_as_their_decimal_text_on_both_engines(database, tmp_path):

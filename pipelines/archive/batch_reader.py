@@ -23,8 +23,11 @@ from pipelines.archive.reader import (
     GZIP_MAGIC,
     JSON_READER_OPTIONS,
     exact_type,
+    inexact_leaves,
+    inexact_numbers,
     invalid_message_reason,
     is_gzip,
+    leaf_expr,
     rows_with_duplicate_keys,
 )
 from pipelines.archive.sql import quote_identifier, quote_literal
@@ -187,12 +190,32 @@ def read_group(
         f"FROM {messages.name} GROUP BY ALL"
     ).fetchall()
     invalid = {number for number, _, bad in rows if bad}
+    invalid |= files_with_inexact_numbers(messages)
     alone = sorted(invalid | rows_with_duplicate_keys(messages, file))
     if alone:
         listed = ", ".join(map(str, alone))
         con.execute(f"DELETE FROM {messages.name} WHERE {file} IN ({listed})")
     counts = {number: count for number, count, _ in rows if number not in alone}
     return GroupRead(messages, counts, _as_duckdb_types(con, group, counts), alone)
+
+
+def files_with_inexact_numbers(messages: Messages) -> set[int]:
+    """Files holding a number a double cannot hold as sent: read alone, where that number's
+    leaf is read as text (``pipelines.archive.reader``)."""
+    leaves = inexact_leaves(messages)
+    if not leaves:
+        return set()
+    types = messages.column_types()
+    checks = []
+    for at in leaves:
+        leaf_type = types[at[0]]
+        for key in at[1:]:
+            leaf_type = dict(leaf_type.children)[key]
+        checks.append(inexact_numbers(leaf_expr(at), leaf_type))
+    rows = messages.con.sql(
+        f"SELECT DISTINCT {messages.file_number} FROM {messages.name} WHERE {' OR '.join(checks)}"
+    ).fetchall()
+    return {number for (number,) in rows}
 
 
 def _as_duckdb_types(

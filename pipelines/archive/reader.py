@@ -19,10 +19,13 @@ import pyarrow as pa
 
 from pipelines.archive.messages import Messages
 from pipelines.archive.sql import quote_identifier, quote_literal, scalar_text
-from pipelines.archive.types import holds_json, is_integer, is_json, is_text
+from pipelines.archive.types import FLOAT_TYPES, holds_json, is_integer, is_json, is_text, type_name
 from pipelines.settings import MESSAGE_TYPES, TIMESTAMP_FIELDS
 
 GZIP_MAGIC = b"\x1f\x8b"
+# The reason a file that holds no line at all (zero bytes, a gzip of nothing, blank lines) is
+# quarantined under: Segment never writes one, so it says something went wrong upstream.
+EMPTY_FILE = "empty_file"
 
 # read_json options that keep every key (whole-file sampling) and every string as written
 # (no guessing of dates), and never turn a wide object into a MAP.
@@ -56,6 +59,15 @@ class FileRead:
 
     def rejected_table(self) -> pa.Table:
         return pa.Table.from_pylist(self.rejected, schema=REJECTED_SCHEMA)
+
+    @property
+    def status(self) -> str:
+        """How the file is recorded in ``_archive_files``."""
+        if self.truncated:
+            return "salvaged_corrupt_gzip"
+        if any(rejected["reason"] == EMPTY_FILE for rejected in self.rejected):
+            return EMPTY_FILE
+        return "loaded"
 
 
 def is_gzip(path: Path) -> bool:
@@ -117,10 +129,29 @@ def invalid_message_reason(con: duckdb.DuckDBPyConnection, relation: str) -> str
         if source_field in columns:
             value = text_of(source_field)
             checks.append(
-                f"WHEN {quote_identifier(source_field)} IS NOT NULL AND ({value} IS NULL OR "
-                f"try_cast({value} AS TIMESTAMPTZ) IS NULL) THEN 'invalid_timestamp'"
+                f"WHEN {quote_identifier(source_field)} IS NOT NULL AND "
+                f"NOT coalesce({is_usable_timestamp(value)}, FALSE) THEN 'invalid_timestamp'"
             )
     return "CASE " + " ".join(checks) + " END"
+
+
+# An ISO-8601 date (four-digit year) starts every timestamp Segment writes; DuckDB would also
+# read "epoch", "infinity" and five-digit years, which no client reads back as sent.
+ISO_DATE_START = r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# The instants every engine and Python client can hold, in UTC.
+EARLIEST_INSTANT = "0001-01-01 00:00:00+00"
+LATEST_INSTANT = "9999-12-31 23:59:59.999999+00"
+
+
+def is_usable_timestamp(text: str) -> str:
+    """SQL that holds where ``text`` (SQL of a text value) is a timestamp as Segment writes
+    them, within the instants every engine and client can hold."""
+    instant = f"try_cast({text} AS TIMESTAMPTZ)"
+    return (
+        f"(regexp_matches({text}, {quote_literal(ISO_DATE_START)}) AND isfinite({instant}) "
+        f"AND {instant} BETWEEN TIMESTAMPTZ {quote_literal(EARLIEST_INSTANT)} "
+        f"AND TIMESTAMPTZ {quote_literal(LATEST_INSTANT)})"
+    )
 
 
 class _DuplicateKey(Exception):
@@ -181,13 +212,23 @@ def rows_with_duplicate_keys(messages: Messages, key: str) -> set:
     return {k for k, repeats, text in rows if repeats or (text and has_duplicate_key(text))}
 
 
-def exact_type(column_type: duckdb.DuckDBPyType) -> str:
-    """The detected type with every UUID read as VARCHAR: DuckDB's UUID type lower-cases ids."""
+# A leaf's place in a message: its keys from the top-level field down.
+Path_ = tuple[str, ...]
+
+
+def exact_type(
+    column_type: duckdb.DuckDBPyType, as_json: frozenset[Path_] = frozenset(), at: Path_ = ()
+) -> str:
+    """The detected type with every UUID read as VARCHAR (DuckDB's UUID type lower-cases
+    ids), and the leaves ``as_json`` names read as JSON, which keeps a number's text as sent."""
+    if at in as_json:
+        return "JSON"
     if column_type.id == "uuid":
         return "VARCHAR"
     if column_type.id == "struct":
         fields = ", ".join(
-            f"{quote_identifier(name)} {exact_type(child)}" for name, child in column_type.children
+            f"{quote_identifier(name)} {exact_type(child, as_json, (*at, name))}"
+            for name, child in column_type.children
         )
         return f"STRUCT({fields})"
     if column_type.id == "list":
@@ -198,20 +239,110 @@ def exact_type(column_type: duckdb.DuckDBPyType) -> str:
     return str(column_type)
 
 
+# Doubles hold integers exactly up to 2**53.
+EXACT_INTEGER_LIMIT = 2**53
+
+
+def inexact_numbers(expr: str, column_type: duckdb.DuckDBPyType, depth: int = 0) -> str | None:
+    """SQL that holds where a float in ``expr`` may not be the number sent: not finite (NaN,
+    Infinity, 1e400) or an integer beyond a double's exact range (a 30-digit id); None when
+    ``expr`` holds no float."""
+    if type_name(column_type) in FLOAT_TYPES:
+        return (
+            f"(NOT isfinite({expr}) OR (abs({expr}) >= {EXACT_INTEGER_LIMIT} "
+            f"AND {expr} = trunc({expr})))"
+        )
+    if column_type.id == "struct":
+        checks = [
+            inexact_numbers(f"struct_extract({expr}, {quote_literal(key)})", child, depth)
+            for key, child in column_type.children
+        ]
+        held = [check for check in checks if check is not None]
+        return "(" + " OR ".join(held) + ")" if held else None
+    if column_type.id == "list":
+        item = f"item{depth}"
+        inner = inexact_numbers(item, column_type.child, depth + 1)
+        if inner is None:
+            return None
+        return f"list_bool_or(list_transform({expr}, lambda {item}: {inner}))"
+    return None
+
+
+def float_leaves(
+    column_type: duckdb.DuckDBPyType, at: Path_
+) -> Iterator[tuple[Path_, duckdb.DuckDBPyType]]:
+    """The leaves (scalars and lists, below structs) of a field that hold a float."""
+    if column_type.id == "struct":
+        for key, child in column_type.children:
+            yield from float_leaves(child, (*at, key))
+    elif inexact_numbers("x", column_type) is not None:
+        yield at, column_type
+
+
+def leaf_expr(at: Path_, base: str | None = None) -> str:
+    """SQL of the leaf at ``at``: below the top-level field ``at[0]``, or below ``base``."""
+    expr = (
+        quote_identifier(at[0])
+        if base is None
+        else f"struct_extract({base}, {quote_literal(at[0])})"
+    )
+    for key in at[1:]:
+        expr = f"struct_extract({expr}, {quote_literal(key)})"
+    return expr
+
+
+def inexact_leaves_of(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    types: dict[str, duckdb.DuckDBPyType],
+    base: str | None = None,
+) -> frozenset[Path_]:
+    """The leaves of ``types`` (fields of ``relation``, or of the struct ``base``) where some
+    row holds a float that may not be the number sent."""
+    leaves = [
+        (at, check)
+        for name, column_type in types.items()
+        for at, leaf_type in float_leaves(column_type, (name,))
+        if (check := inexact_numbers(leaf_expr(at, base), leaf_type)) is not None
+    ]
+    if not leaves:
+        return frozenset()
+    flags = ", ".join(f"coalesce(bool_or({check}), FALSE)" for _, check in leaves)
+    held = con.sql(f"SELECT {flags} FROM {relation}").fetchall()[0]
+    return frozenset(at for (at, _), inexact in zip(leaves, held, strict=True) if inexact)
+
+
+def inexact_leaves(messages: Messages) -> frozenset[Path_]:
+    """The leaves where some message holds a float that may not be the number sent."""
+    return inexact_leaves_of(messages.con, messages.name, messages.column_types())
+
+
 def _load_messages(messages: Messages, path: Path, compression: str) -> None:
-    """``path``'s lines as the messages table, every key typed as the whole file has it."""
+    """``path``'s lines as the messages table, every key typed as the whole file has it.
+
+    A number a double cannot hold as sent (``NaN``, ``1e400``, a 30-digit integer) keeps its
+    text: its leaf is read as JSON in this file, so it lands as text, beside the column where
+    the warehouse has it as a number (``…__v_text``), as any other type conflict does.
+    """
     con = messages.con
     reader = f"read_json(?, {JSON_READER_OPTIONS}, compression='{compression}'"
     detected = con.sql(f"SELECT * FROM {reader})", params=[str(path)])
-    columns = ", ".join(
-        f"{quote_literal(name)}: {quote_literal(exact_type(column_type))}"
-        for name, column_type in zip(detected.columns, detected.types, strict=True)
-    )
-    messages.drop()
-    con.execute(
-        f"CREATE TEMP TABLE {messages.name} AS SELECT * FROM {reader}, columns={{{columns}}})",
-        [str(path)],
-    )
+    as_json: frozenset[Path_] = frozenset()
+    while True:
+        columns = ", ".join(
+            f"{quote_literal(name)}: {quote_literal(exact_type(column_type, as_json, (name,)))}"
+            for name, column_type in zip(detected.columns, detected.types, strict=True)
+        )
+        messages.drop()
+        con.execute(
+            f"CREATE TEMP TABLE {messages.name} AS SELECT * FROM {reader}, columns={{{columns}}})",
+            [str(path)],
+        )
+        if as_json:
+            return
+        as_json = inexact_leaves(messages)
+        if not as_json:
+            return
 
 
 def _fast_path(messages: Messages, path: Path) -> int | None:
@@ -405,6 +536,12 @@ def read_archive_file(
         read.valid = messages
     else:
         messages.drop()
+    if not read.lines and not read.rejected:
+        size = path.stat().st_size
+        what = "zero bytes" if not size else f"{size} bytes that hold no line"
+        read.rejected.append(
+            {"line_number": 0, "reason": EMPTY_FILE, "detail": what, "raw_line": None}
+        )
     for rejected in read.rejected:
         rejected["file_name"] = file_name
     return read

@@ -7,6 +7,7 @@ text), and a property that collides with a built-in column kept with a ``_`` pre
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.archive.messages import Messages
+from pipelines.archive.reader import inexact_leaves_of
 from pipelines.archive.sql import (
     any_as_text,
     quote_identifier,
@@ -224,8 +226,7 @@ class FileShaper:
                 f"WHERE {where} AND {objects}"
             ).fetchall()[0][0]
             if structure and str(structure).startswith("{") and structure != "{}":
-                typed = f"json_transform({expr}, {quote_literal(str(structure))})"
-                typed_type = self.con.sql(f"SELECT {typed} FROM {self.source} LIMIT 0").types[0]
+                typed, typed_type = self._typed_payload(expr, json.loads(structure), where)
                 columns = leaf_columns(f"(CASE WHEN {objects} THEN {typed} END)", typed_type, "")
         except duckdb.Error:
             # Keys DuckDB cannot type (an empty key, at any depth): the payload stays whole,
@@ -233,6 +234,28 @@ class FileShaper:
             return [*extra, Column(payload, any_as_text(expr, payload_type))]
         not_object = f"(CASE WHEN NOT {objects} THEN {any_as_text(expr, payload_type)} END)"
         return [*extra, *columns, Column(payload, not_object)]
+
+    def _typed_payload(
+        self, expr: str, structure: dict, where: str
+    ) -> tuple[str, duckdb.DuckDBPyType]:
+        """``expr`` typed by its objects' ``structure``, with every float leaf that holds a
+        number a double cannot hold as sent typed as JSON instead, which keeps its text."""
+
+        def typed(tree: dict) -> tuple[str, duckdb.DuckDBPyType]:
+            sql = f"json_transform({expr}, {quote_literal(json.dumps(tree))})"
+            return sql, self.con.sql(f"SELECT {sql} FROM {self.source} LIMIT 0").types[0]
+
+        sql, sql_type = typed(structure)
+        relation = f"(SELECT {sql} AS payload FROM {self.source} WHERE {where}) AS typed"
+        inexact = inexact_leaves_of(self.con, relation, {"payload": sql_type})
+        if not inexact:
+            return sql, sql_type
+        for at in inexact:
+            node = structure
+            for key in at[1:-1]:
+                node = node[key]
+            node[at[-1]] = "JSON"
+        return typed(structure)
 
     def _group_plans(self) -> list[TablePlan]:
         """One plan per (type, event) present in the messages."""

@@ -130,11 +130,12 @@ def drop_suppressed(
     con = messages.con
     # Each distinct identifier as sent is normalised and hashed once: a file names far fewer
     # people than it holds messages, and that work was most of the cost.
-    hashed = sql_hashed_text(normalised_identifier("tagged", country_code), suppression.salt)
+    normalised = normalised_identifier("tagged", country_code)
+    hashed = ", ".join(sql_hashed_text(normalised, salt) for salt in suppression.salts)
     matched = con.sql(
         f"WITH identifiers AS (SELECT rowid AS row_number, {messages.file_number} AS file, "
         f"unnest([{', '.join(expressions)}]) AS tagged FROM {messages.name}), "
-        f"suppressed AS (SELECT tagged, hash FROM (SELECT tagged, {hashed} AS hash FROM "
+        f"suppressed AS (SELECT tagged, hash FROM (SELECT tagged, unnest([{hashed}]) AS hash FROM "
         "(SELECT DISTINCT tagged FROM identifiers WHERE tagged IS NOT NULL) AS named) AS h "
         f"WHERE hash IN (SELECT hash FROM {HASHES_VIEW})) "
         "SELECT DISTINCT identifiers.row_number, identifiers.file, suppressed.hash "
@@ -197,7 +198,8 @@ def suppressed_lines(
     found: dict[int, set[str]] = {}
     for position, line in enumerate(rejected):
         for identifier in identifiers_in_text(line.get("raw_line") or "", country_code):
-            requests = requests_of.get(identifier.hashed(suppression.salt))
-            if requests:
-                found.setdefault(position, set()).update(requests)
+            for salt in suppression.salts:
+                requests = requests_of.get(identifier.hashed(salt))
+                if requests:
+                    found.setdefault(position, set()).update(requests)
     return found

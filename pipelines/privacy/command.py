@@ -17,7 +17,7 @@ from pathlib import Path
 from pipelines.catalog import Sql
 from pipelines.privacy.forget import MODEL_SCHEMAS, Person, Touched, remove, resolve, touched
 from pipelines.privacy.requests import record_request
-from pipelines.privacy.suppression import SuppressionList, default_path
+from pipelines.privacy.suppression import Lists
 
 log = logging.getLogger("pipelines.forget")
 
@@ -48,11 +48,14 @@ def forget_person(
         ", ".join(f"{count} {kind.replace('_', ' ')}(s)" for kind, count in counts.items()),
     )
     request_id = str(uuid.uuid4())
-    list_path = default_path(state_anchor)
-    suppression = SuppressionList.read(list_path)
-    entries = suppression.add(person.all(), request_id)
-    suppression.write(list_path)
-    log.info("forget: %d identifier hashes added to %s", len(entries), list_path)
+    lists = Lists.of(state_anchor)
+    entries = lists.add(person.all(), request_id)
+    log.info(
+        "forget: %d identifier hashes added to %s (every warehouse built here checks it) and %s",
+        len(entries),
+        lists.installation_path,
+        lists.own_path,
+    )
     con.execute("BEGIN")
     try:
         counted = touched(con, MODEL_SCHEMAS, person, country_code, timezone)

@@ -40,9 +40,16 @@ class Entry:
 class SuppressionList:
     salt: str = field(default_factory=lambda: secrets.token_hex(16))
     entries: list[Entry] = field(default_factory=list)
+    # The salts of lists combined into this one for reading (``combined``): an identifier is
+    # suppressed when its hash with any of them is listed. Never written.
+    other_salts: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.entries)
+
+    @property
+    def salts(self) -> tuple[str, ...]:
+        return (self.salt, *self.other_salts)
 
     def hashes(self) -> dict[str, list[str]]:
         """For each hash, the requests that suppressed it."""
@@ -64,7 +71,8 @@ class SuppressionList:
         return added
 
     def suppresses(self, identifier: Identifier) -> bool:
-        return identifier.hashed(self.salt) in self.hashes()
+        hashes = self.hashes()
+        return any(identifier.hashed(salt) in hashes for salt in self.salts)
 
     @classmethod
     def read(cls, path: Path) -> SuppressionList:
@@ -87,6 +95,8 @@ class SuppressionList:
 
     def write(self, path: Path) -> None:
         """Write the list atomically, readable by its owner only."""
+        if self.other_salts:
+            raise ValueError("a combined list is for reading only")
         document = {
             "format": FORMAT,
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -120,6 +130,87 @@ class SuppressionList:
         return SuppressionList(self.salt, self.entries + extra)
 
 
+def combined(lists: Iterable[SuppressionList]) -> SuppressionList:
+    """One list to read that suppresses what any of ``lists`` does: merged where they share
+    a salt, else holding every entry and every salt."""
+    result: SuppressionList | None = None
+    for each in lists:
+        if result is None:
+            result = SuppressionList(each.salt, list(each.entries))
+        elif each.salt in result.salts:
+            known = {(entry.kind, entry.hash) for entry in result.entries}
+            result.entries += [e for e in each.entries if (e.kind, e.hash) not in known]
+        else:
+            result = SuppressionList(
+                result.salt,
+                result.entries + list(each.entries),
+                (*result.other_salts, each.salt),
+            )
+    return result or SuppressionList()
+
+
 def default_path(state_anchor: Path) -> Path:
     """Beside the warehouse, as dlt's state is: ``data/warehouse.duckdb.suppression.json``."""
     return state_anchor.parent / f"{state_anchor.name}.suppression.json"
+
+
+def installation_path() -> Path:
+    """The installation's list, which every warehouse it builds checks: ``SUPPRESSION_LIST``,
+    else ``data/suppression.json`` in the project. A second machine loading the same archive
+    points ``SUPPRESSION_LIST`` at the same file (or a copy kept in step)."""
+    from pipelines.settings import PROJECT_ROOT
+
+    given = os.environ.get("SUPPRESSION_LIST")
+    return Path(given) if given else PROJECT_ROOT / "data" / "suppression.json"
+
+
+@dataclass
+class Lists:
+    """The installation's list and the warehouse's own, as a load or a forget meets them."""
+
+    installation_path: Path
+    own_path: Path
+    installation: SuppressionList
+    own: SuppressionList
+
+    @classmethod
+    def of(cls, state_anchor: Path, installation: Path | None = None) -> Lists:
+        """Both lists; a warehouse list from before there was an installation list (0.2)
+        becomes the installation's, salt and all."""
+        installation = installation or installation_path()
+        own_path = default_path(state_anchor)
+        own = SuppressionList.read(own_path)
+        if installation.exists():
+            shared = SuppressionList.read(installation)
+        else:
+            shared = SuppressionList(own.salt, list(own.entries))
+        return cls(installation, own_path, shared, own)
+
+    def for_loading(self) -> SuppressionList:
+        return combined([self.installation, self.own])
+
+    def add(self, identifiers: Iterable[Identifier], request_id: str) -> list[Entry]:
+        """Suppress ``identifiers`` in both lists (the installation's first); the entries the
+        installation's list gained."""
+        identifiers = list(identifiers)
+        added = self.installation.add(identifiers, request_id)
+        self.installation.write(self.installation_path)
+        self.own.add(identifiers, request_id)
+        self.own.write(self.own_path)
+        return added
+
+    def keep_beside_warehouse(self) -> bool:
+        """Copy the installation's entries into the warehouse's own list (when they share a
+        salt), so a warehouse moved elsewhere keeps its forgotten; whether it changed."""
+        if self.installation.salt != self.own.salt and self.own:
+            return False
+        merged = SuppressionList(self.installation.salt, list(self.own.entries)).merged(
+            self.installation
+        )
+        if merged.entries == self.own.entries and self.own_path.exists():
+            return False
+        if not merged:
+            return False
+        merged.write(self.own_path)
+        self.own = merged
+        return True

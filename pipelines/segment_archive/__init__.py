@@ -15,8 +15,17 @@ from dlt.sources.filesystem import FileItemDict, filesystem
 
 from pipelines.archive.dedup import RunIds, without_ids
 from pipelines.archive.drift import ColumnTypes
+from pipelines.errors import SourceConfigError
 from pipelines.segment_archive.batching import TableBatches
-from pipelines.segment_archive.files import FILES_SCHEMA, file_record, is_archive_file
+from pipelines.segment_archive.files import (
+    FILES_SCHEMA,
+    file_record,
+    in_day_folder,
+    is_archive_file,
+    list_local_archive,
+    local_archive_root,
+    printable,
+)
 from pipelines.segment_archive.preparation import FilePreparer, PreparedFile, Suppression
 from pipelines.segment_archive.tally import RunTally
 from pipelines.settings import FILES_TABLE, REJECTED_TABLE
@@ -70,13 +79,25 @@ def as_dlt_item(named_table: tuple[str, pa.Table]) -> Any:
 
 
 def new_archive_files(items: Iterable[FileItemDict], run: ArchiveRun) -> Iterator[FileItemDict]:
-    """The listed files that are archive files and not recorded as read (counting them all)."""
+    """The listed files that are archive files and not recorded as read (counting them all).
+
+    A source's archive files sit in ``<received-day-ms>/`` folders; one anywhere else means
+    the folder given is not one source's (``segment-logs`` itself, holding every source, or a
+    single day's folder), and the run is refused before anything of it is written.
+    """
     for item in items:
         name = item["relative_path"]
         run.tally.listed += 1
         if not is_archive_file(name):
             run.tally.skipped.append(name)
-        elif name not in run.already_loaded:
+            continue
+        if not in_day_folder(name):
+            raise SourceConfigError(
+                f"{printable(name)} is not in a <received-day-ms>/ folder: point the source at "
+                "its segment-logs/<source-id> folder, whose folders are days "
+                "(segment-logs/<source-id>/1759622400000/…gz); nothing of it was loaded"
+            )
+        if name not in run.already_loaded:
             yield item
 
 
@@ -164,11 +185,6 @@ def segment_archive(
     ``duckdb_retry_memory_limit``. ``suppression``: the messages of forgotten people, dropped
     before anything is written.
     """
-    # Without explicit credentials fsspec falls back to the environment (AWS_*, GOOGLE_*…).
-    options = {"credentials": credentials} if credentials is not None else {}
-    files = filesystem(
-        bucket_url=bucket_url, file_glob="**/*", files_per_page=FILES_PER_PAGE, **options
-    )
     run = ArchiveRun(
         tally=tally if tally is not None else RunTally(),
         run_ids=run_ids if run_ids is not None else RunIds(),
@@ -178,4 +194,27 @@ def segment_archive(
         retry_memory_limit=duckdb_retry_memory_limit,
         suppression=suppression or Suppression(),
     )
+    root = local_archive_root(bucket_url)
+    if root is not None:
+        files = local_files(root, run.tally)
+    else:
+        # Without explicit credentials fsspec falls back to the environment (AWS_*, GOOGLE_*…).
+        options = {"credentials": credentials} if credentials is not None else {}
+        files = filesystem(
+            bucket_url=bucket_url, file_glob="**/*", files_per_page=FILES_PER_PAGE, **options
+        )
     return files | messages(run=run)
+
+
+@dlt.resource(name="filesystem", standalone=True)
+def local_files(root: Path, tally: RunTally) -> Iterator[list[FileItemDict]]:
+    """The files of a local archive folder, a page at a time, as dlt's ``filesystem`` lists a
+    bucket's; links that leave the folder are skipped (``files.list_local_archive``)."""
+    page: list[FileItemDict] = []
+    for item in list_local_archive(root, tally.links_skipped):
+        page.append(item)
+        if len(page) >= FILES_PER_PAGE:
+            yield page
+            page = []
+    if page:
+        yield page

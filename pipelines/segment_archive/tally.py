@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipelines.archive.reader import FileRead
+from pipelines.segment_archive.files import printable
 from pipelines.segment_archive.progress import Progress
 
 log = logging.getLogger("pipelines.load")
@@ -30,6 +31,8 @@ class RunTally:
     # Messages and quarantined lines of forgotten people dropped, by forget request.
     suppressed: Counter = field(default_factory=Counter)
     skipped: list[str] = field(default_factory=list)
+    # Symbolic links of a local archive that leave it or point at nothing: never read.
+    links_skipped: list[str] = field(default_factory=list)
     vanished: list[str] = field(default_factory=list)
     # Files that are no archive files at all (``not_gzip``, ``not_json_lines``): name, reason.
     not_archives: list[tuple[str, str]] = field(default_factory=list)
@@ -57,7 +60,9 @@ class RunTally:
         whole_file = [r["reason"] for r in read.rejected if r["reason"] in NOT_ARCHIVE_REASONS]
         if whole_file:
             self.not_archives.append((name, whole_file[0]))
-            log.warning("%s: %s, quarantined whole (%s)", name, whole_file[0], NOT_ARCHIVE_HELP)
+            log.warning(
+                "%s: %s, quarantined whole (%s)", printable(name), whole_file[0], NOT_ARCHIVE_HELP
+            )
         self.repeated += repeated
         self.lines += read.lines
         self.messages += read.messages
@@ -70,7 +75,7 @@ class RunTally:
             level,
             "file %d: %s — %d lines, %d messages (%d repeats skipped), %d quarantined (%.2fs)%s",
             self.files_read,
-            name,
+            printable(name),
             read.lines,
             read.messages,
             repeated,
@@ -83,11 +88,21 @@ class RunTally:
 
     def warnings(self, dataset: str) -> list[str]:
         """What the run's summary and ``ops.load_runs`` warn about (empty when all is well)."""
-        if not self.not_archives:
-            return []
-        shown = ", ".join(f"{name} ({reason})" for name, reason in self.not_archives[:5])
-        more = f" and {len(self.not_archives) - 5} more" if len(self.not_archives) > 5 else ""
-        return [
-            f"{dataset}: {len(self.not_archives)} file(s) are not Segment archive files and "
-            f"were quarantined whole: {shown}{more} — remove them from the archive folder"
-        ]
+        warnings = []
+        if self.not_archives:
+            shown = ", ".join(
+                f"{printable(name)} ({reason})" for name, reason in self.not_archives[:5]
+            )
+            more = f" and {len(self.not_archives) - 5} more" if len(self.not_archives) > 5 else ""
+            warnings.append(
+                f"{dataset}: {len(self.not_archives)} file(s) are not Segment archive files and "
+                f"were quarantined whole: {shown}{more} — remove them from the archive folder"
+            )
+        if self.links_skipped:
+            shown = ", ".join(printable(name) for name in self.links_skipped[:5])
+            more = f" and {len(self.links_skipped) - 5} more" if len(self.links_skipped) > 5 else ""
+            warnings.append(
+                f"{dataset}: {len(self.links_skipped)} symbolic link(s) leave the archive folder "
+                f"or point at nothing and were not read: {shown}{more}"
+            )
+        return warnings
