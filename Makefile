@@ -7,8 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE := data/sample
 STAMP := $(VENV)/.installed
+# The development tools (pytest, hypothesis, moto, ruff, sqlfluff, bench's plotting), on top:
+# a user who only loads never installs them.
+DEV_STAMP := $(VENV)/.installed-dev
 
-export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE STATE_DIR REGAL_VOICE_SCHEMA BRAND_SCHEMAS LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL SUPPRESSION_LIST
+export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE STATE_DIR REGAL_VOICE_SCHEMA BRAND_SCHEMAS LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL SUPPRESSION_LIST PURGE_ARCHIVE DRY_RUN
 
 .PHONY: load ingest transform forget shell report docs docs-static sample test lint bench clean
 
@@ -26,8 +29,12 @@ DBT_DIRS = --project-dir dbt_project --profiles-dir dbt_project
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	@touch $(STAMP)
+
+$(DEV_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(DEV_STAMP)
 
 # Written again, whole, when the generator changed (a new release's sample has other sources).
 $(SAMPLE)/manifest.json: pipelines/sample/archive.py pipelines/sample/lifecycle.py pipelines/settings.py | $(STAMP)
@@ -52,6 +59,8 @@ transform: $(STAMP)
 
 # Forgets a person on request (PHONE=…, EMAIL=…, USER_ID=…, any combination): removes them
 # from every table and the analysts' copy, and suppresses them in every later load.
+# PURGE_ARCHIVE=1 takes their lines out of the archive files too; DRY_RUN=1 changes nothing
+# and lists what it would do.
 forget: $(STAMP)
 	$(BIN)/python -m pipelines forget
 
@@ -65,21 +74,24 @@ shell: $(STAMP)
 report: $(STAMP)
 	@$(BIN)/python -m pipelines report
 
-# The docs site never opens the warehouse (column types come from the models' contracts), so
-# it builds while a load runs or an analyst holds the file.
-DOCS_GENERATE = $(DBT) docs generate $(DBT_DIRS) --empty-catalog --no-compile
+# The docs site never opens the warehouse (column types come from the models' contracts,
+# written into dbt's catalog by pipelines/docs.py), so it builds while a load runs or an
+# analyst holds the file.
+# `dbt parse` writes the manifest the site shows (`docs generate --no-compile` writes none).
+DOCS_GENERATE = $(DBT) parse $(DBT_DIRS) --quiet && $(DBT) docs generate $(DBT_DIRS) --empty-catalog --no-compile
 
 # Generates the dbt docs site and serves it on http://127.0.0.1:$(DOCS_PORT) (local only).
 docs: $(STAMP)
 	$(DOCS_GENERATE)
+	$(BIN)/python -m pipelines.docs dbt_project/target
 	$(DBT) docs serve $(DBT_DIRS) --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 # Writes the docs site as one self-contained file: dbt_project/target/static_index.html.
 docs-static: $(STAMP)
-	$(DOCS_GENERATE) --static
-	@echo "docs: dbt_project/target/static_index.html"
+	$(DOCS_GENERATE)
+	$(BIN)/python -m pipelines.docs dbt_project/target --static
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
 
 # Times the load and dbt build beside DuckDB's floor and plain dlt (README "Performance").
@@ -87,10 +99,10 @@ test: $(STAMP)
 EVENTS ?= 5000000
 SCALES ?= 500000,1000000
 REPEATS ?= 3
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m pipelines.bench --events $(EVENTS) --scales $(SCALES) --repeats $(REPEATS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check pipelines tests
 	$(BIN)/ruff format --check pipelines tests
 	cd dbt_project && ../$(BIN)/sqlfluff lint models
@@ -98,5 +110,6 @@ lint: $(STAMP)
 clean:
 	rm -rf $(SAMPLE) data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.dlt \
 		data/warehouse.analytics.duckdb data/warehouse.analytics data/warehouse.duckdb.lock \
+		data/warehouse.report.html \
 		data/warehouse.older-sample-* \
 		data/bench/work

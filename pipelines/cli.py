@@ -305,11 +305,33 @@ def sum_suppressed(runs: list):
 def forget(args: argparse.Namespace, target: Target, connection: Sql) -> Sql:
     """Forget one person everywhere; the aggregates they counted toward are built again
     after it, and the analysts' copy republished without keeping the files that held them.
-    The connection, reopened."""
+    With ``--purge-archive`` their lines leave the archive files too; with ``--dry-run``
+    nothing changes, and the files that would be rewritten are listed. The connection,
+    reopened."""
     from pipelines.load import discard_pending_work
+    from pipelines.privacy.archive import purge_archive
     from pipelines.privacy.command import forget_person
-    from pipelines.registry import raw_schemas
+    from pipelines.privacy.forget import resolve
+    from pipelines.registry import raw_schemas, registered_sources
     from pipelines.transform import default_country_code, project_var
+
+    archives = [
+        (s.name, s.url) for s in registered_sources(connection) if s.url and not s.is_sample
+    ]
+    if args.dry_run:
+        person = resolve(connection, raw_schemas(connection), args.person, default_country_code())
+        counts = ", ".join(
+            f"{n} {kind.replace('_', ' ')}(s)" for kind, n in person.counts().items()
+        )
+        log.info("forget (dry run): the request names %s; nothing is changed", counts)
+        if args.purge_archive:
+            files = purge_archive(archives, person, default_country_code(), dry_run=True)
+            log.info(
+                "forget (dry run): %d archive file(s) would be rewritten, %d line(s) removed",
+                len(files),
+                sum(f.lines_removed for f in files),
+            )
+        return connection
 
     for dataset in discard_pending_work(target.state_anchor, **target.load_arguments(connection)):
         log.info(
@@ -326,6 +348,13 @@ def forget(args: argparse.Namespace, target: Target, connection: Sql) -> Sql:
         str(project_var("reporting_timezone", "UTC")),
     )
     target.commit(connection)
+    if args.purge_archive:
+        files = purge_archive(archives, forgotten.person, default_country_code(), dry_run=False)
+        log.info(
+            "forget: %d archive file(s) rewritten without the person (%d lines removed)",
+            len(files),
+            sum(f.lines_removed for f in files),
+        )
     started = time.monotonic()
     connection = target.erase_deleted(connection, sorted(forgotten.rows_removed))
     log.info("forget: deleted rows erased from the storage (%.1fs)", time.monotonic() - started)
@@ -335,6 +364,11 @@ def forget(args: argparse.Namespace, target: Target, connection: Sql) -> Sql:
         "forgotten_experiments": forgotten.touched.experiments,
     }
     args.publish_keep_hours = 0.0  # superseded files hold the person: none is kept
+    if target.has_analysts_copy:
+        log.info(
+            "forget: the analysts' copy is republished without keeping older files: a session "
+            "left open on it must reconnect (its next query reads 'No files found')"
+        )
     return connection
 
 
@@ -385,7 +419,7 @@ def run(args: argparse.Namespace) -> None:
             if args.command == "forget":
                 connection = forget(args, target, connection)
                 phases.forget = time.monotonic() - started
-            if args.command in ("load", "transform", "forget"):
+            if args.command in ("load", "transform", "forget") and not args.dry_run:
                 connection = build_models(args, target, connection, phases)
             status = "succeeded"
         except BaseException as exc:
@@ -431,10 +465,23 @@ def shell(args: argparse.Namespace) -> int:
         raise NoAnalystsCopy(
             f"no analysts' copy at {catalog}: run `make load` (or `make transform`) first"
         )
-    command = [str(Path(sys.executable).with_name("duckdb")), "-readonly", str(catalog)]
-    if args.sql:
-        command += ["-c", args.sql]
-    return subprocess.run(command, check=False).returncode
+    command = duckdb_shell_command(catalog, args.sql, sys.stdout.isatty())
+    code = subprocess.run(command, check=False).returncode
+    # An interactive session ends with 1 when any statement in it failed: the analyst saw
+    # each error already, and make would add its own "Error 1" line and exit 2.
+    return code if args.sql else 0
+
+
+def duckdb_shell_command(catalog: Path, sql: str | None, to_terminal: bool) -> list[str]:
+    """DuckDB's shell on ``catalog``, read-only; ``sql`` run alone when given. Off a terminal
+    (a pipe, a file, cron mail) no colour codes and no terminal queries."""
+    command = [str(Path(sys.executable).with_name("duckdb")), "-readonly"]
+    if not to_terminal:
+        command += ["-light-mode", "-cmd", ".highlight_results off"]
+    command.append(str(catalog))
+    if sql:
+        command += ["-c", sql]
+    return command
 
 
 def sample(args: argparse.Namespace) -> None:
@@ -445,10 +492,27 @@ def sample(args: argparse.Namespace) -> None:
         print(f"{name}: {source['files']} files, {source['lines']} lines in {args.output}")
 
 
+PROGRAM = "regal-voice-warehouse"
+DESCRIPTION = """\
+Loads Segment's S3 archive of Regal Voice and your brand's own sources into a warehouse
+(a DuckDB file, or PostgreSQL), builds the dbt models, and publishes a read-only copy for
+analysts.
+
+Where settings come from, first found wins: these options; the environment (REGAL_VOICE_URL,
+SOURCES="web=s3://… ios=s3://…", SEGMENT_URL, WAREHOUSE, …); dlt's config (.dlt/config.toml,
+.dlt/secrets.toml). With no source named anywhere, the bundled sample loads into
+data/warehouse.duckdb.
+
+Exit codes: 0 done; 66 a source lists no files; 69 the PostgreSQL server did not answer;
+73 the warehouse file is held by another process; 74 the archive could not be read;
+75 another load is running; 78 a setting is wrong (the error line says which); 1 anything
+else. `regal-voice-warehouse COMMAND --help` lists a command's options."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m pipelines",
-        description=__doc__,
+        prog=PROGRAM,
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -515,6 +579,28 @@ def build_parser() -> argparse.ArgumentParser:
             "new data touched, and nothing when nothing was loaded)",
         )
     commands.choices["forget"].set_defaults(full_refresh=False)
+    for option, variable, what in [
+        (
+            "--purge-archive",
+            "PURGE_ARCHIVE",
+            "take the person's lines out of the archive files too: only the files that name "
+            "them are rewritten, each atomically",
+        ),
+        (
+            "--dry-run",
+            "DRY_RUN",
+            "change nothing: say whom the request names and, with --purge-archive, list the "
+            "archive files that would be rewritten",
+        ),
+    ]:
+        commands.choices["forget"].add_argument(
+            option,
+            action="store_true",
+            default=bool(os.environ.get(variable)),
+            help=f"{what} (default ${variable})",
+        )
+    for name in ("load", "ingest", "transform"):
+        commands.choices[name].set_defaults(dry_run=False)
     for name in ("load", "ingest", "transform", "forget"):
         command = commands.choices[name]
         command.add_argument(

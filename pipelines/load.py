@@ -190,6 +190,16 @@ def drop_repeated_rows(pipeline: dlt.Pipeline, schema: dlt.Schema, load_ids: lis
     return dropped
 
 
+def archive_credentials(url: str) -> AwsCredentials | None:
+    """The credentials dlt's config gives the archive (for S3; other stores read theirs from
+    the environment), for tools that read or write it outside a load."""
+    if not url.startswith("s3://"):
+        return None
+    return resolve_configuration(
+        AwsCredentials(), sections=("sources", "segment_archive", "credentials")
+    )
+
+
 def s3_credentials(key: str, secret: str) -> AwsCredentials:
     """The key and secret given with a source, with the rest (endpoint, region) from dlt's
     config for the archive, as a source without them would read it."""

@@ -349,7 +349,8 @@ class AdvisoryLock:
                 connection.close()
                 raise AnotherLoadRunning(
                     f"another load is running on {self.server} ({holder}); this run did "
-                    f"nothing. Advisory lock key: {LOAD_LOCK_KEY}"
+                    f"nothing. Advisory lock key: {LOAD_LOCK_KEY}. To wait for it instead, set "
+                    "LOCK_WAIT=<seconds> (or --lock-wait)"
                 )
             time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
         self._connection = connection

@@ -27,10 +27,18 @@ from pipelines.warehouse import published_path, report_path
 DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
 
 
+def project_vars(project_file: Path = DBT_PROJECT_FILE) -> dict:
+    return yaml.safe_load(project_file.read_text()).get("vars", {})
+
+
 def reporting_timezone(project_file: Path = DBT_PROJECT_FILE) -> str:
     """The ``reporting_timezone`` var the daily marts use, so every chart cuts days alike."""
-    settings = yaml.safe_load(project_file.read_text())
-    return str(settings.get("vars", {}).get("reporting_timezone", "UTC"))
+    return str(project_vars(project_file).get("reporting_timezone", "UTC"))
+
+
+def service_level_seconds(project_file: Path = DBT_PROJECT_FILE) -> int:
+    """The ``service_level_seconds`` var: an answer within it counts toward service level."""
+    return int(project_vars(project_file).get("service_level_seconds", 60))
 
 
 def daily_rate(frame: pd.DataFrame):
@@ -43,14 +51,76 @@ def talk_and_wrap(frame: pd.DataFrame):
     return px.bar(frame, x="queue", y="seconds", color="part")
 
 
-def share_per_agent(frame: pd.DataFrame):
+def occupancy_per_agent(frame: pd.DataFrame):
     fig = px.bar(frame, x="agent", y="value")
-    fig.update_yaxes(tickformat=".0%", title=None)
+    fig.update_yaxes(tickformat=".0%", title="occupancy")
     return fig
 
 
 def changes_per_day(frame: pd.DataFrame):
-    return px.bar(frame, x="day", y="changes", color="change")
+    """Opt-ins dark and opt-outs light in one hue per channel (ColorBrewer's Dark2 and
+    Pastel2 share their hues), so a channel's two bars read as a pair."""
+    channels = sorted({change.rsplit(" ", 1)[0] for change in frame["change"]})
+    dark, light = px.colors.qualitative.Dark2, px.colors.qualitative.Pastel2
+    colours = {}
+    for number, channel in enumerate(channels):
+        colours[f"{channel} opt-in"] = dark[number % len(dark)]
+        colours[f"{channel} opt-out"] = light[number % len(light)]
+    order = [f"{channel} {kind}" for channel in channels for kind in ("opt-in", "opt-out")]
+    return px.bar(
+        frame,
+        x="day",
+        y="changes",
+        color="change",
+        color_discrete_map=colours,
+        category_orders={"change": order},
+    )
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    sql: str  # one value
+    shown: Callable[[Any], str]
+
+
+def seconds(value: Any) -> str:
+    return f"{value:.0f} s"
+
+
+def percent(value: Any) -> str:
+    return f"{value:.0%}"
+
+
+def whole(value: Any) -> str:
+    return f"{value:,.0f}"
+
+
+HEADLINES = [
+    Headline("tasks created", "SELECT sum(tasks_created) FROM analytics.agg_queue_daily", whole),
+    Headline("calls handled", "SELECT sum(calls_handled) FROM analytics.agg_queue_daily", whole),
+    Headline(
+        "service level, median day",
+        "SELECT median(service_level) FROM analytics.agg_queue_daily",
+        percent,
+    ),
+    Headline(
+        "abandonment, median day",
+        "SELECT median(abandonment_rate) FROM analytics.agg_queue_daily",
+        percent,
+    ),
+    Headline(
+        "average handle time",
+        "SELECT sum(avg_handle_time_s * calls_handled) / nullif(sum(calls_handled), 0) "
+        "FROM analytics.agg_queue_daily WHERE calls_handled > 0",
+        seconds,
+    ),
+    Headline(
+        "occupancy",
+        "SELECT sum(busy_s) / nullif(sum(busy_s + idle_s), 0) FROM analytics.agg_agent_daily",
+        percent,
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -61,12 +131,13 @@ class Chart:
     draw: Callable[[pd.DataFrame], Any]  # the query's rows → a plotly figure
 
 
-def charts(timezone: str) -> list[Chart]:
+def charts(timezone: str, threshold_seconds: int = 60) -> list[Chart]:
     zone = timezone.replace("'", "''")
     return [
         Chart(
             "Service level by queue and day",
-            "Tasks accepted within the service-level threshold ÷ tasks accepted or canceled.",
+            f"Tasks accepted within {threshold_seconds} seconds of entering the queue "
+            "(the service_level_seconds var) ÷ tasks accepted or canceled.",
             "SELECT activity_date AS day, queue, service_level AS value "
             "FROM analytics.agg_queue_daily WHERE service_level IS NOT NULL ORDER BY 1, 2",
             daily_rate,
@@ -95,7 +166,7 @@ def charts(timezone: str) -> list[Chart]:
             "Busy time ÷ (busy + available idle time) over the whole period.",
             "SELECT agent_email AS agent, sum(busy_s) / nullif(sum(busy_s + idle_s), 0) AS value "
             "FROM analytics.agg_agent_daily GROUP BY 1 HAVING value IS NOT NULL ORDER BY 2 DESC",
-            share_per_agent,
+            occupancy_per_agent,
         ),
         Chart(
             "Consent changes per channel and day",
@@ -116,7 +187,18 @@ def build_report(warehouse: Path, timezone: str | None = None) -> Path:
     timezone = timezone or reporting_timezone()
     sections = []
     with duckdb.connect(str(catalog), read_only=True) as con:
-        for number, chart in enumerate(charts(timezone)):
+        first_day, last_day = con.sql(
+            "SELECT min(activity_date), max(activity_date) FROM analytics.agg_queue_daily"
+        ).fetchall()[0]
+        figures = []
+        for headline in HEADLINES:
+            value = con.sql(headline.sql).fetchall()[0][0]
+            shown = "n/a" if value is None else headline.shown(value)
+            figures.append(
+                f"<div class='figure'><b>{html.escape(shown)}</b>"
+                f"<span>{html.escape(headline.label)}</span></div>"
+            )
+        for number, chart in enumerate(charts(timezone, service_level_seconds())):
             frame = con.sql(chart.sql).df()
             if frame.empty:
                 body = "<p class='empty'>No data yet.</p>"
@@ -138,10 +220,13 @@ def build_report(warehouse: Path, timezone: str | None = None) -> Path:
         ).fetchall()[0][0]
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     freshness = f"last successful load {loaded:%Y-%m-%d %H:%M} UTC" if loaded else "no load yet"
+    period = f"{first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}" if first_day else "no data yet"
     page = PAGE.format(
+        period=period,
         timezone=html.escape(timezone),
         made=made,
         freshness=freshness,
+        headlines="\n".join(figures),
         sections="\n".join(sections),
     )
     # Without a <script src>: plotly's bundle is inlined above.
@@ -158,10 +243,17 @@ body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px
 section.chart {{ margin-bottom: 2.5rem; }}
 h2 {{ margin-bottom: 0.2rem; }}
 p {{ margin-top: 0.2rem; color: #555; }}
+.headlines {{ display: flex; flex-wrap: wrap; gap: 1rem; margin: 1.5rem 0 2.5rem; }}
+.figure {{ border: 1px solid #ddd; border-radius: 6px; padding: 0.8rem 1.2rem; min-width: 9rem; }}
+.figure b {{ display: block; font-size: 1.6rem; }}
+.figure span {{ color: #555; }}
 </style></head>
 <body>
-<h1>Contact center KPIs</h1>
+<h1>Contact center KPIs, {period}</h1>
 <p>Days in {timezone}. Made {made}; {freshness}.</p>
+<div class="headlines">
+{headlines}
+</div>
 {sections}
 </body></html>
 """

@@ -66,7 +66,8 @@ class LoadLock:
                     handle.close()
                     raise AnotherLoadRunning(
                         f"another load is running ({self._holder()}); this run did nothing. "
-                        f"Lock file: {self.path}"
+                        f"Lock file: {self.path}. To wait for it instead, set LOCK_WAIT=<seconds> "
+                        "(or --lock-wait)"
                     ) from None
                 time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
         handle.seek(0)

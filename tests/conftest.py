@@ -207,6 +207,18 @@ def ingest(warehouse: Path, source: Path, *options: str) -> subprocess.Completed
     )
 
 
+def cli(*arguments: str, cwd: Path = PROJECT, **env: str) -> subprocess.CompletedProcess:
+    """``python -m pipelines`` as cron runs it, without asserting its outcome."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, **env},
+    )
+
+
 def make(target: str, **variables) -> subprocess.CompletedProcess:
     arguments = [f"{name}={value}" for name, value in variables.items()]
     return subprocess.run(

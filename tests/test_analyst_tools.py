@@ -37,6 +37,29 @@ def test_make_shell_runs_one_query_on_the_copy_while_a_load_holds_the_warehouse(
     assert str(calls) in shell.stdout and "calls" in shell.stdout
 
 
+@pytest.mark.slow
+def test_a_shell_session_ends_well_after_a_failed_statement_and_pipes_stay_plain(
+    built_warehouse,
+):
+    """An analyst's session in which one statement failed ends with 0 (make then adds no
+    "Error 1"); a query given with SQL= that fails still says so to a script; a pipe gets
+    no colour codes."""
+    session = subprocess.run(
+        ["make", "--no-print-directory", "shell", f"WAREHOUSE={built_warehouse}"],
+        cwd=PROJECT,
+        input="SELECT no_such_column FROM analytics.fct_calls;\nSELECT 42 AS answer;\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert session.returncode == 0, session.stderr[-2000:]
+    assert "42" in session.stdout and "no_such_column" in session.stderr
+    failing = make("shell", WAREHOUSE=built_warehouse, SQL="SELECT no_such_column")
+    assert failing.returncode != 0
+    piped = make("shell", WAREHOUSE=built_warehouse, SQL="SELECT NULL AS nothing, 1 AS one")
+    assert piped.returncode == 0 and "\x1b" not in piped.stdout + piped.stderr
+
+
 def test_make_shell_on_a_warehouse_never_loaded_says_what_to_do(tmp_path):
     shell = make("shell", WAREHOUSE=tmp_path / "nothing.duckdb", SQL="SELECT 1")
     assert shell.returncode != 0

@@ -4,10 +4,7 @@ credentials and what readers see, on a throwaway PostgreSQL server."""
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +19,7 @@ from pipelines.cli import main
 from pipelines.errors import EXIT_ANOTHER_LOAD, EXIT_CONFIG, EXIT_WAREHOUSE_UNREACHABLE
 from pipelines.postgres import LOAD_LOCK_KEY, PostgresServer
 from pipelines.sample.archive import generate_archive
-from tests.conftest import PROJECT, load_arguments, message, run_pipelines, write_archive_file
+from tests.conftest import cli, load_arguments, message, run_pipelines, write_archive_file
 from tests.mart_rows import differences, duckdb_marts, marts, postgres_marts
 from tests.postgres_cluster import postgres_server
 
@@ -53,18 +50,6 @@ def query(url: str, sql: str) -> list[tuple]:
     with psycopg2.connect(url) as con, con.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetchall()
-
-
-def cli(*arguments: str, cwd: Path = PROJECT, **env: str) -> subprocess.CompletedProcess:
-    """``python -m pipelines`` as cron runs it, without asserting its outcome."""
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines", *arguments],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, **env},
-    )
 
 
 class Reader(threading.Thread):

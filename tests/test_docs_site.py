@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 
@@ -57,8 +58,18 @@ def test_the_front_page_says_what_the_warehouse_holds_and_where_to_start(
         "KPI definitions",
         "How fresh is it?",
         "make shell",
+        # Every mart and every ops table is on the front page.
+        "fct_scheduled_callbacks",
+        "agg_experiment_results",
+        "fct_contact_attempts",
+        "forget_requests",
+        "published_files",
     ):
         assert text in dom, text
+    # The sidebar's sources are those the models read: no `segment` schema that may not exist.
+    sidebar = dom[dom.index(">Sources<") : dom.index(">Projects<")]
+    sources = re.findall(r"filename-normal[^>]*>\s*(\w+)\s*<", sidebar)
+    assert {"brand", "ops", "regal_voice"} <= set(sources) and "segment" not in sources
     assert "Welcome!" not in dom  # dbt's generic page is gone
     screenshot = tmp_path / "overview.png"
     _, console = render(chromium, docs_site + "#!/overview", screenshot)
@@ -72,3 +83,5 @@ def test_the_fct_tasks_page_renders_its_description_and_columns(chromium, docs_s
     assert console == []
     for text in ("fct_tasks", "final_status", "time_to_accept_s", "Speed of answer"):
         assert text in dom, text
+    # Column types come from the contracts, though the site never opened the warehouse.
+    assert "TIMESTAMP WITH TIME ZONE" in dom and "BIGINT" in dom

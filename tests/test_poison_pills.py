@@ -285,3 +285,25 @@ def test_numbers_a_double_cannot_hold_keep_their_text_in_a_payload_of_mixed_shap
     assert warehouse.rows(
         "SELECT big, small, deep_x FROM regal_voice.call_completed WHERE id = 'm2'"
     ) == [("9000000000000000000000000000004", 1.5, "NaN")]
+
+
+@pytest.mark.parametrize("shape", ["text", "list"])
+def test_a_50_mb_line_is_quarantined_by_its_beginning_and_the_rest_loads(
+    tmp_path, warehouse, shape
+):
+    source = tmp_path / "segment-logs" / "src"
+    huge = {"transcript": "w" * 50_000_000} if shape == "text" else {"words": ["w"] * 10_000_000}
+    write_archive_file(source, f"{DAY}/a.gz", [message("m1"), message("m2", **huge), message("m3")])
+    run = warehouse.load(source)
+    assert (run.tally.messages, run.tally.rejected) == (2, 1)
+    [(line, reason, detail, kept)] = warehouse.rows(
+        "SELECT line_number, reason, detail, length(raw_line) FROM regal_voice._rejected_lines"
+    )
+    assert (line, reason, kept) == (2, "line_too_long", 2**20)
+    assert "the whole line is in the archive file" in detail and "sha256" in detail
+    assert "worker-" not in detail  # no scratch path of the loader's
+    assert warehouse.rows("SELECT id FROM regal_voice.call_completed ORDER BY 1") == [
+        ("m1",),
+        ("m3",),
+    ]
+    assert warehouse.load(source).tally.files_read == 0

@@ -4,11 +4,12 @@ read, rendered by a real browser (headless Chromium) with every chart and no con
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 
 from pipelines.report import charts
-from tests.conftest import render, run_pipelines
+from tests.conftest import PROJECT, render, run_pipelines
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +27,12 @@ def test_the_report_opens_offline_with_every_chart(report, chromium, tmp_path):
     assert not re.search(r"<script[^>]+src=", text)
     assert not re.search(r"<link[^>]+href=\"?https?:", text)
     assert "Days in UTC" in text
+    # The period the data covers (not when it was loaded), the service-level threshold, and
+    # the headline figures above the charts.
+    assert re.search(r"Contact center KPIs, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}", text)
+    assert "within 60 seconds of entering the queue" in text
+    for label in ("tasks created", "service level, median day", "occupancy"):
+        assert re.search(rf"<b>[0-9.,%s ]+</b><span>{label}</span>", text), label
     dom, console = render(chromium, report.as_uri())
     assert console == []
     titles = [chart.title for chart in charts("UTC")]
@@ -45,3 +52,11 @@ def test_the_report_cuts_days_in_the_reporting_time_zone():
     # change to the reporting time zone before taking its day.
     sql = next(c.sql for c in charts("America/New_York") if c.title.startswith("Consent"))
     assert "(effective_at AT TIME ZONE 'America/New_York')::DATE" in sql
+
+
+def test_the_report_is_never_committed_and_make_clean_removes_it():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "data/warehouse.report.html"], cwd=PROJECT, check=False
+    )
+    assert ignored.returncode == 0
+    assert "data/warehouse.report.html" in (PROJECT / "Makefile").read_text()

@@ -4,15 +4,13 @@ file beside the warehouse (dlt's pickles included) or make's echo."""
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
-import sys
 
 import duckdb
 
 from pipelines import redact
 from pipelines.errors import describe
-from tests.conftest import PROJECT, message, moto_server, upload, use_s3, write_archive_file
+from tests.conftest import PROJECT, cli, message, moto_server, upload, use_s3, write_archive_file
 
 KEY = "AKIAPLANTEDKEY7Q3Z"
 SECRET = "Planted+Secret/Value-9f8e7d6c"
@@ -31,17 +29,6 @@ def everything_written(root) -> list[str]:
     return holding
 
 
-def run(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines", *arguments],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **env, "DEBUG": ""},
-    )
-
-
 def test_a_key_and_secret_in_a_source_url_load_and_never_leave_the_process(tmp_path, monkeypatch):
     archive = tmp_path / "archive"
     write_archive_file(
@@ -53,16 +40,16 @@ def test_a_key_and_secret_in_a_source_url_load_and_never_leave_the_process(tmp_p
         use_s3(monkeypatch, endpoint)
         upload(endpoint, "brand-archive", archive)
         url = f"s3://{KEY}:{SECRET}@brand-archive/segment-logs/src"
-        loaded = run("ingest", "--regal-voice-url", url, "--warehouse", str(warehouse), env={})
+        loaded = cli("ingest", "--regal-voice-url", url, "--warehouse", str(warehouse), DEBUG="")
         assert loaded.returncode == 0, loaded.stderr[-3000:]
         # A run that fails (no such bucket) says so, in its error line and the run log.
-        failed = run(
+        failed = cli(
             "ingest",
             "--regal-voice-url",
             f"s3://{KEY}:{SECRET}@no-such-bucket/segment-logs/src",
             "--warehouse",
             str(warehouse),
-            env={},
+            DEBUG="",
         )
     assert failed.returncode != 0
     assert "error:" in failed.stderr and "s3://***:***@no-such-bucket" not in failed.stderr
@@ -77,11 +64,12 @@ def test_a_key_and_secret_in_a_source_url_load_and_never_leave_the_process(tmp_p
 
 
 def test_a_postgres_url_without_a_database_names_what_is_missing_not_its_password():
-    result = run(
+    result = cli(
         "ingest",
         "--warehouse",
         f"postgresql://loader:{PG_PASSWORD}@127.0.0.1:1",
-        env={"PGPASSWORD": ""},
+        PGPASSWORD="",
+        DEBUG="",
     )
     assert result.returncode == 78, result.stderr
     assert PG_PASSWORD not in result.stdout + result.stderr

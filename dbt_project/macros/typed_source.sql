@@ -57,11 +57,11 @@
     schemas are found at run time (`brand_schemas()`), so a source added later is read
     without editing SQL; a source that lacks the table adds no rows.
 
-    The declared `segment` source stands for all of them: it draws the lineage in the docs,
+    The declared `brand` source stands for all of them: it draws the lineage in the docs,
     and unit tests give it as their fixture.
 -#}
 {% macro typed_brand_source(table_name, columns) -%}
-    {%- set declared = source('segment', table_name) -%}
+    {%- set declared = source('brand', table_name) -%}
     {%- set fixture = model.resource_type == 'unit_test' or not execute -%}
     {#- No brand source yet: the `segment` schema, which then does not exist either, gives
         typed columns and no rows. -#}

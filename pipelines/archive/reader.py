@@ -7,6 +7,7 @@ numbered lines so each bad line can be quarantined with its reason and raw text.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zlib
@@ -400,8 +401,29 @@ def _split_lines(path: Path, read: FileRead) -> list[bytes]:
 
 
 # The reader's words for lines it refuses, and the reason each is quarantined under.
-REFUSALS = {"duplicate key": "duplicate_key", "maximum recursion depth": "nested_too_deep"}
-WHERE_IN_SCRATCH_FILE = re.compile(r' in file "[^"]*", in line \d+:')
+REFUSALS = {
+    "duplicate key": "duplicate_key",
+    "maximum recursion depth": "nested_too_deep",
+    "maximum_object_size": "line_too_long",
+}
+WHERE_IN_SCRATCH_FILE = re.compile(r' (?:in|while reading) file "[^"]*"(?:, in line \d+)?:?')
+# A quarantined line is kept whole up to this size; beyond it, its beginning, with its length
+# and hash. A line of tens of megabytes is no Segment message (Segment takes 32 KB), and
+# loading it whole would need more memory than a load is given.
+QUARANTINE_LINE_BYTES = 2**20
+
+
+def quarantined_text(line: bytes) -> tuple[str, str | None]:
+    """The raw line as the quarantine keeps it, and a note when it keeps only its beginning."""
+    if len(line) <= QUARANTINE_LINE_BYTES:
+        return line.decode("utf-8", errors="backslashreplace"), None
+    digest = hashlib.sha256(line).hexdigest()
+    note = (
+        f"a line of {len(line):,} bytes (sha256 {digest}): its first "
+        f"{QUARANTINE_LINE_BYTES:,} bytes are kept here, the whole line is in the archive file"
+    )
+    kept = line[:QUARANTINE_LINE_BYTES].decode("utf-8", errors="backslashreplace")
+    return kept, note
 
 
 def refusal_reason(detail: str) -> str:
@@ -485,12 +507,13 @@ def _slow_path(messages: Messages, path: Path, work_dir: Path, read: FileRead):
         messages.drop()
     read.lines = sum(1 for line in lines if line.strip())
     for number, (reason, detail) in sorted(bad.items()):
+        raw, note = quarantined_text(lines[number - 1])
         read.rejected.append(
             {
                 "line_number": number,
                 "reason": reason,
-                "detail": detail,
-                "raw_line": lines[number - 1].decode("utf-8", errors="backslashreplace"),
+                "detail": "; ".join(filter(None, [detail, note])) or None,
+                "raw_line": raw,
             }
         )
 

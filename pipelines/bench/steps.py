@@ -125,9 +125,9 @@ def run_phases(warehouse: Path | str) -> dict[str, float]:
 def empty_database(url: str) -> None:
     """Drop and create again the database ``url`` names (the bench's own, on a server of its
     own), so a timed load starts from nothing."""
-    from pipelines.targets import target_of
+    from pipelines.postgres import PostgresServer
 
-    server = target_of(url).server
+    server = PostgresServer.from_setting(url)  # named only: the database may not exist yet
     database = server.database
     admin = replace(server, database="postgres").connect("bench")
     admin.autocommit = True  # DROP/CREATE DATABASE run outside a transaction

@@ -25,6 +25,7 @@ log = logging.getLogger("pipelines.forget")
 @dataclass(frozen=True)
 class Forgotten:
     request_id: str
+    person: Person  # every identifier found
     identifiers: dict[str, int]  # how many of each kind
     rows_removed: dict[str, int]  # per table, raw and models
     touched: Touched  # the aggregates' days and experiments to build again
@@ -81,4 +82,4 @@ def forget_person(
         len(counted.days),
         len(counted.experiments),
     )
-    return Forgotten(request_id, counts, removed, counted)
+    return Forgotten(request_id, person, counts, removed, counted)
