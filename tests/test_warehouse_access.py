@@ -94,6 +94,7 @@ def test_a_second_load_exits_with_its_own_code_naming_the_first(tmp_path, source
         stop(other_load)
     assert result.returncode == EXIT_ANOTHER_LOAD, result.stderr
     assert f"another load is running (pid {other_load.pid}" in result.stderr
+    assert "LOCK_WAIT=<seconds>" in result.stderr  # how to wait instead
     assert not warehouse.exists()  # it touched nothing
     # The kernel released the dead holder's lock: the next run loads.
     assert ingest(warehouse, source).returncode == 0
@@ -124,6 +125,8 @@ def test_a_load_waits_for_an_analyst_and_names_them(tmp_path, source, read_only)
         stop(analyst)
     assert result.returncode == EXIT_WAREHOUSE_BUSY, result.stderr
     assert f"held by pid {analyst.pid}" in result.stderr
+    # The holder's program only: its command line (a path, a password) is not for cron mail.
+    assert "import duckdb" not in result.stderr and "read_only=" not in result.stderr
     assert str(published_path(warehouse)) in result.stderr  # tells them where to read instead
 
     analyst = analyst_holding(warehouse, tmp_path / "ready-2", read_only)
