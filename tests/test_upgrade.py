@@ -1,9 +1,9 @@
 """Upgrades in place: a warehouse built by the previous release keeps loading with this code.
 
-Release 0.1.0 is checked out of the repository's history with ``git worktree``, builds a
-warehouse from part of an archive, and this working tree's code then loads the rest into the
-same warehouse with no manual step. The result must equal a warehouse this code builds from
-scratch, and the upgrade must read only the files 0.1.0 had not read.
+Releases 0.1.0 and 0.2.0 are checked out of the repository's history with ``git worktree``;
+each builds a warehouse from part of an archive, and this working tree's code then loads the
+rest into the same warehouse with no manual step. The result must equal a warehouse this code
+builds from scratch, and the upgrade must read only the files the release had not read.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ from tests.conftest import PROJECT, run_pipelines, source_url
 from tests.test_incremental_models import mart_rows
 
 # Every release this code must upgrade from in place (CHANGELOG.md).
-RELEASES = {"0.1.0": "b289dfaf3e1d815c8965d2d6920107b2ae618e9b"}
+RELEASES = {
+    "0.1.0": "b289dfaf3e1d815c8965d2d6920107b2ae618e9b",
+    "0.2.0": "04baae893385bc54c328c31033dd44d359299518",
+}
 
 
 def git(*arguments: str) -> subprocess.CompletedProcess:
@@ -218,3 +221,67 @@ def test_a_sample_warehouse_of_0_1_keeps_loading_after_the_sample_changed(releas
     run_pipelines("load", "--warehouse", str(scratch), code=checkout)
     assert raw_ids(warehouse) == raw_ids(scratch)
     assert mart_rows(warehouse) == mart_rows(scratch)
+
+
+@pytest.fixture(scope="module")
+def release_0_2(tmp_path_factory) -> Path:
+    commit = RELEASES["0.2.0"]
+    worktree = tmp_path_factory.mktemp("releases-0.2") / "0.2.0"
+    added = git("worktree", "add", "--detach", str(worktree), commit)
+    assert added.returncode == 0, added.stderr
+    try:
+        yield worktree
+    finally:
+        git("worktree", "remove", "--force", str(worktree))
+        git("worktree", "prune")
+
+
+@pytest.mark.slow
+def test_release_0_2_warehouse_with_a_forgotten_person_upgrades_in_place(release_0_2, tmp_path):
+    """0.2.0 loads part of an archive and forgets a person (its list beside the warehouse);
+    this code loads the rest into the same warehouse with no manual step: it reads only the
+    new files, keeps the person out (0.2's list becomes the installation's), and ends equal
+    to a warehouse it builds from scratch with that list."""
+    original, live = tmp_path / "original", tmp_path / "live"
+    generate_archive(original, days=3, tasks_per_day=40, messages_per_file=300)
+    files = sorted(path.relative_to(original) for path in original.rglob("*.gz"))
+    last_day = max(path.parent.name for path in files)
+    first = [path for path in files if path.parent.name != last_day]
+    copy_files(original, live, first)
+    warehouse = tmp_path / "wh" / "warehouse.duckdb"
+    arguments = ["--regal-voice-url", source_url(live, "regal_voice")]
+    arguments += [f"--source={name}={source_url(live, name)}" for name in SAMPLE_BRAND_SOURCES]
+    # 0.2.0 took SUPPRESSION_LIST as a list that must exist; it had no installation's list.
+    as_0_2 = {"code": release_0_2, "env": {"SUPPRESSION_LIST": ""}}
+    run_pipelines("load", *arguments, "--warehouse", str(warehouse), **as_0_2)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        phone = con.sql("SELECT min(contact_phone) FROM analytics.fct_calls").fetchall()[0][0]
+    run_pipelines("forget", "--phone", phone, "--warehouse", str(warehouse), **as_0_2)
+    own_list = warehouse.with_name("warehouse.duckdb.suppression.json")
+    assert own_list.exists()
+
+    copy_files(original, live, [path for path in files if path not in first])
+    upgrade = run_pipelines("load", *arguments, "--warehouse", str(warehouse), timeout=600)
+    read = sum(
+        int(line.split(": ")[1].split()[0])
+        for line in upgrade.stdout.splitlines()
+        if " new files read " in line
+    )
+    assert read == len(files) - len(first), upgrade.stdout[-3000:]
+    assert "models: full build" in upgrade.stderr  # the models changed
+
+    scratch = tmp_path / "scratch" / "warehouse.duckdb"
+    run_pipelines(
+        "load", *arguments, "--warehouse", str(scratch), "--suppression-list", str(own_list)
+    )
+    assert raw_ids(warehouse) == raw_ids(scratch)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert (
+            con.sql(
+                f"SELECT count(*) FROM analytics.fct_calls WHERE contact_phone = '{phone}'"
+            ).fetchall()[0][0]
+            == 0
+        )
+    expected, actual = mart_rows(scratch), mart_rows(warehouse)
+    for table, rows in expected.items():
+        assert actual[table] == rows, f"{table} differs after the upgrade"
