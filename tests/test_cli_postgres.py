@@ -390,3 +390,36 @@ def test_forget_on_postgres_gives_what_it_gives_on_duckdb(tmp_path, database):
     assert again.returncode == 0, again.stderr[-3000:]
     assert "suppressed (forgotten on request)" in again.stdout
     assert postgres_text_hits(database, needles) == []
+
+
+@pytest.mark.slow
+def test_a_password_server_takes_it_from_pgpass_and_a_wrong_one_is_a_setting(tmp_path):
+    """A role that must give a password (scram-sha-256): a wrong one is a setting to fix (78),
+    not "the next run tries again" (69); the right one is found in ~/.pgpass, as psql finds it."""
+    source = tmp_path / "rv"
+    write_archive_file(source, "1759622400000/a.gz", [message("m1")])
+    with postgres_server() as url:
+        address = urlparse(url)
+        with psycopg2.connect(url) as con, con.cursor() as cursor:
+            cursor.execute("CREATE ROLE loader LOGIN SUPERUSER PASSWORD 'right-password-4471'")
+            cursor.execute("SHOW hba_file")
+            hba = Path(cursor.fetchone()[0])
+        rules = hba.read_text()
+        hba.write_text(f"host all loader 127.0.0.1/32 scram-sha-256\n{rules}")
+        with psycopg2.connect(url) as con, con.cursor() as cursor:
+            cursor.execute("SELECT pg_reload_conf()")
+        database = f"postgresql://loader@127.0.0.1:{address.port}{address.path}"
+        arguments = ["ingest", "--regal-voice-url", str(source), "--warehouse", database]
+        arguments += ["--state-dir", str(tmp_path / "state")]
+        home = tmp_path / "home"
+        home.mkdir()
+        wrong = cli(*arguments, PGPASSWORD="wrong-password-0000", HOME=str(home))
+        assert wrong.returncode == EXIT_CONFIG, wrong.stderr
+        assert "authentication failed" in wrong.stderr and "wrong-password" not in wrong.stderr
+        pgpass = home / ".pgpass"
+        pgpass.write_text(f"127.0.0.1:{address.port}:*:loader:right-password-4471\n")
+        pgpass.chmod(0o600)
+        found = cli(*arguments, PGPASSWORD="", HOME=str(home))
+        assert found.returncode == 0, found.stderr[-3000:]
+        assert "right-password" not in found.stdout + found.stderr
+        assert query(url, "SELECT count(*) FROM regal_voice.tracks") == [(1,)]
