@@ -272,6 +272,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # The bench forgets a contact of its own archives: in its own list, never the installation's.
+    os.environ["SUPPRESSION_LIST"] = str(args.work / "suppression.json")
     bench = Bench(args.work, args.repeats)
     scales = sorted({int(s) for s in args.scales.split(",") if s} | {args.events})
     archives: dict[int, tuple[BenchArchive, BenchArchive | None, Path]] = {}

@@ -11,6 +11,7 @@ from pathlib import Path
 from pipelines.bench.archive import BenchArchive
 from pipelines.load import state_dir
 from pipelines.privacy.suppression import default_path as suppression_path
+from pipelines.privacy.suppression import installation_path
 from pipelines.publish import files_dir
 from pipelines.warehouse import published_path
 
@@ -52,7 +53,11 @@ def snapshot(warehouse: Path, copy: Path) -> None:
 
 
 def restore(copy: Path, warehouse: Path) -> None:
+    """``warehouse`` as ``copy`` was, and no one forgotten: the bench's installation list
+    (``run.main`` points ``SUPPRESSION_LIST`` at its own) goes too, so a timed forget
+    suppresses no one in the steps after it."""
     snapshot(copy, warehouse)
+    installation_path().unlink(missing_ok=True)
 
 
 def link_archive(
