@@ -22,6 +22,7 @@ from pipelines.sample.archive import generate_archive
 from tests.conftest import cli, load_arguments, message, run_pipelines, write_archive_file
 from tests.mart_rows import differences, duckdb_marts, marts, postgres_marts
 from tests.postgres_cluster import postgres_server
+from tests.test_readme_queries import check_readme_queries
 
 # Trust authentication takes any password; the product insists on one, as dlt does.
 PASSWORD = {"PGPASSWORD": "trust"}
@@ -120,6 +121,8 @@ def test_make_load_on_postgres_builds_the_duckdb_marts_and_readers_never_see_hal
                 )
         found = differences(marts(duckdb_marts(on_duckdb)), marts(postgres_marts(database)))
         assert not found, f"after load {step}:\n" + "\n".join(found)
+    # Every query the README shows runs unchanged on both engines.
+    check_readme_queries(on_duckdb.with_name("warehouse.analytics.duckdb"), database)
 
     runs = query(
         database, "SELECT status, build_mode, files_read FROM ops.load_runs ORDER BY started_at"

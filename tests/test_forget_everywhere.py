@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from pipelines.sample.archive import generate_archive
+from pipelines.settings import REGAL_VOICE_SOURCE_ID
 from tests.conftest import PROJECT, load_arguments, run_pipelines
 from tests.test_forget import text_hits
 
@@ -50,7 +51,7 @@ def contact_in(warehouse, archive, day: str) -> str:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     root = tmp_path_factory.mktemp("forget-everywhere") / "archive"
-    generate_archive(root, days=2, tasks_per_day=20, contacts=8, messages_per_file=200)
+    generate_archive(root, days=2, tasks_per_day=12, contacts=6, messages_per_file=200)
     return root
 
 
@@ -162,3 +163,39 @@ def test_a_forget_holds_for_every_warehouse_built_here_and_can_purge_the_archive
     fresh = tmp_path / "fresh" / "warehouse.duckdb"
     run_pipelines(*load_arguments(live, fresh))
     assert text_hits(fresh, needles) == []
+
+
+@pytest.mark.slow
+def test_forget_purges_an_archive_in_a_bucket(archive, tmp_path, monkeypatch):
+    """The same on S3 (a moto server): each object naming the person is put again without
+    their lines, in one request; the others are left as they were."""
+    import boto3
+
+    from tests.conftest import moto_server, upload, use_s3
+
+    with moto_server() as endpoint:
+        use_s3(monkeypatch, endpoint)
+        upload(endpoint, "archive", archive)
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        keys = [item["Key"] for item in s3.list_objects_v2(Bucket="archive")["Contents"]]
+        before = {key: s3.get_object(Bucket="archive", Key=key)["Body"].read() for key in keys}
+        regal = REGAL_VOICE_SOURCE_ID
+        url = f"s3://archive/segment-logs/{regal}"
+        warehouse = tmp_path / "wh" / "warehouse.duckdb"
+        run_pipelines("load", "--regal-voice-url", url, "--warehouse", str(warehouse))
+        phone = contact_in(warehouse, archive, day_folders(archive)[0])
+        digits = phone[2:].encode()
+        run_pipelines("forget", "--phone", phone, "--purge-archive", "--warehouse", str(warehouse))
+        after = {}
+        for key in keys:
+            try:
+                after[key] = s3.get_object(Bucket="archive", Key=key)["Body"].read()
+            except s3.exceptions.NoSuchKey:
+                after[key] = None
+    changed = [key for key in keys if after[key] != before[key]]
+    assert changed and all(f"segment-logs/{regal}/" in key for key in changed)
+    for key in changed:
+        old = gzip.decompress(before[key])
+        assert digits in re.sub(rb"[^0-9]", b"", old)
+        if after[key] is not None:
+            assert digits not in re.sub(rb"[^0-9]", b"", gzip.decompress(after[key]))

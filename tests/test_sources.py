@@ -191,6 +191,7 @@ def test_sample_and_real_sources_never_share_a_warehouse(tmp_path, monkeypatch, 
 
 def test_a_source_that_fails_does_not_keep_the_others_from_loading(tmp_path, capsys):
     web = one_file_source(tmp_path / "web", message("w1", "Page Viewed"))
+    (tmp_path / "nothing-here").mkdir()  # a folder that lists nothing (a missing one is refused)
     warehouse = tmp_path / "warehouse.duckdb"
     code = main(
         [

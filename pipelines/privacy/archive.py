@@ -156,8 +156,11 @@ def purge_archive(
         archive = Archive(name, url)
         for relative in archive.files():
             data = archive.read(relative)
-            packed = data[:2] == GZIP_MAGIC
-            text = gzip.decompress(data) if packed else data
+            is_gzip = data[:2] == GZIP_MAGIC
+            text = gzip.decompress(data) if is_gzip else data
+            # A client that decompressed a gzip-encoded object gave its text: written back, it
+            # is gzip again, as its name says.
+            packed = is_gzip or relative.endswith(".gz")
             if not might_name(text, person_needles):
                 continue
             rewritten, removed, kept = without_person(text, packed, person, country_code)
