@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -34,15 +35,15 @@ def git(*arguments: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="module")
-def release_0_1(tmp_path_factory) -> Path:
-    commit = RELEASES["0.1.0"]
+def release_worktree(version: str, tmp_path_factory) -> Iterator[Path]:
+    """A checkout of ``version`` (``RELEASES``) beside the repository, removed afterwards."""
+    commit = RELEASES[version]
     if git("cat-file", "-e", f"{commit}^{{commit}}").returncode != 0:
         pytest.fail(
-            f"release 0.1.0 ({commit}) is not in this clone's history: the upgrade test needs "
-            "it (clone without --depth)"
+            f"release {version} ({commit}) is not in this clone's history: the upgrade test "
+            "needs it (clone without --depth)"
         )
-    worktree = tmp_path_factory.mktemp("releases") / "0.1.0"
+    worktree = tmp_path_factory.mktemp("releases") / version
     added = git("worktree", "add", "--detach", str(worktree), commit)
     assert added.returncode == 0, added.stderr
     try:
@@ -50,6 +51,11 @@ def release_0_1(tmp_path_factory) -> Path:
     finally:
         git("worktree", "remove", "--force", str(worktree))
         git("worktree", "prune")
+
+
+@pytest.fixture(scope="module")
+def release_0_1(tmp_path_factory) -> Iterator[Path]:
+    yield from release_worktree("0.1.0", tmp_path_factory)
 
 
 def release_0_1_arguments(archive: Path, warehouse: Path) -> list[str]:
@@ -224,16 +230,8 @@ def test_a_sample_warehouse_of_0_1_keeps_loading_after_the_sample_changed(releas
 
 
 @pytest.fixture(scope="module")
-def release_0_2(tmp_path_factory) -> Path:
-    commit = RELEASES["0.2.0"]
-    worktree = tmp_path_factory.mktemp("releases-0.2") / "0.2.0"
-    added = git("worktree", "add", "--detach", str(worktree), commit)
-    assert added.returncode == 0, added.stderr
-    try:
-        yield worktree
-    finally:
-        git("worktree", "remove", "--force", str(worktree))
-        git("worktree", "prune")
+def release_0_2(tmp_path_factory) -> Iterator[Path]:
+    yield from release_worktree("0.2.0", tmp_path_factory)
 
 
 @pytest.mark.slow
