@@ -13,7 +13,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE STATE_DIR REGAL_VOICE_SCHEMA BRAND_SCHEMAS LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL SUPPRESSION_LIST PURGE_ARCHIVE DRY_RUN
 
-.PHONY: load ingest transform forget shell report docs docs-static sample test lint bench clean
+.PHONY: load ingest transform forget shell report docs docs-static sample test test-unit test-quick lint bench clean
 
 DOCS_PORT ?= 8080
 # dbt resolves a relative DuckDB path against its working directory: hand it an absolute one
@@ -91,8 +91,18 @@ docs-static: $(STAMP)
 	$(DOCS_GENERATE)
 	$(BIN)/python -m pipelines.docs dbt_project/target --static
 
+# Every test: unit, integration (real DuckDB, dbt, moto S3, PostgreSQL) and end to end (make,
+# the command line, a browser). About 40 minutes on two cores.
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
+
+# The unit tests alone: pure functions, in seconds.
+test-unit: $(DEV_STAMP)
+	$(BIN)/python -m pytest tests/unit -q
+
+# Unit and integration tests without the slow ones (no make, no server start-up): minutes.
+test-quick: $(DEV_STAMP)
+	$(BIN)/python -m pytest tests/unit tests/integration -m "not slow" -q
 
 # Times the load and dbt build beside DuckDB's floor and plain dlt (README "Performance").
 # Writes data/bench/results.json, data/bench/scaling.png and the README's table.
@@ -100,7 +110,7 @@ EVENTS ?= 5000000
 SCALES ?= 500000,1000000
 REPEATS ?= 3
 bench: $(DEV_STAMP)
-	$(BIN)/python -m pipelines.bench --events $(EVENTS) --scales $(SCALES) --repeats $(REPEATS)
+	$(BIN)/python -m tests.bench --events $(EVENTS) --scales $(SCALES) --repeats $(REPEATS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check pipelines tests

@@ -1,6 +1,3 @@
-"""Loaders that turn Segment S3 archives into a Segment-compatible DuckDB warehouse."""
-
-import os
-
-# No usage data leaves a user's machine unless they turn it on.
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+"""The Regal Voice warehouse: Segment's S3 archive of Regal Voice and the brand's own sources,
+loaded by dlt into a warehouse (DuckDB, PostgreSQL) and modelled with dbt. See ARCHITECTURE.md
+for where each job lives."""

@@ -18,27 +18,14 @@ import duckdb
 import pandas as pd
 import plotly.express as px
 import plotly.io as pio
-import yaml
 
 from pipelines.errors import NoAnalystsCopy
-from pipelines.settings import PROJECT_ROOT
-from pipelines.warehouse import published_path, report_path
-
-DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
+from pipelines.transform.project import project_var, reporting_timezone
 
 
-def project_vars(project_file: Path = DBT_PROJECT_FILE) -> dict:
-    return yaml.safe_load(project_file.read_text()).get("vars", {})
-
-
-def reporting_timezone(project_file: Path = DBT_PROJECT_FILE) -> str:
-    """The ``reporting_timezone`` var the daily marts use, so every chart cuts days alike."""
-    return str(project_vars(project_file).get("reporting_timezone", "UTC"))
-
-
-def service_level_seconds(project_file: Path = DBT_PROJECT_FILE) -> int:
+def service_level_seconds() -> int:
     """The ``service_level_seconds`` var: an answer within it counts toward service level."""
-    return int(project_vars(project_file).get("service_level_seconds", 60))
+    return int(project_var("service_level_seconds", 60))
 
 
 def daily_rate(frame: pd.DataFrame):
@@ -179,9 +166,8 @@ def charts(timezone: str, threshold_seconds: int = 60) -> list[Chart]:
     ]
 
 
-def build_report(warehouse: Path, timezone: str | None = None) -> Path:
-    """Write the report beside the warehouse; its path."""
-    catalog = published_path(warehouse)
+def build_report(catalog: Path, target: Path, timezone: str | None = None) -> Path:
+    """Write the report of the analysts' copy ``catalog`` (a DuckDB file) to ``target``."""
     if not catalog.exists():
         raise NoAnalystsCopy(f"no analysts' copy at {catalog}: run `make load` first")
     timezone = timezone or reporting_timezone()
@@ -230,7 +216,6 @@ def build_report(warehouse: Path, timezone: str | None = None) -> Path:
         sections="\n".join(sections),
     )
     # Without a <script src>: plotly's bundle is inlined above.
-    target = report_path(warehouse)
     target.write_text(page, encoding="utf-8")
     return target
 

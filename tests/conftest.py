@@ -20,7 +20,8 @@ import duckdb
 import pytest
 from hypothesis import settings
 
-from pipelines.load import load_source
+from pipelines.engines.duckdb import DuckDBFile
+from pipelines.ingest.load import load_source
 from pipelines.sample.archive import generate_archive
 from pipelines.settings import SAMPLE_BRAND_SOURCES, sample_source_url
 
@@ -95,7 +96,7 @@ class Warehouse:
         self.path = path
 
     def load(self, url: Path | str, dataset: str = "regal_voice"):
-        return load_source(dataset, str(url), self.path)
+        return load_source(dataset, str(url), DuckDBFile(self.path))
 
     def rows(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.path), read_only=True) as con:

@@ -12,7 +12,7 @@
 -#}
 
 
-{#- When the raw data last changed, as `raw_watermark()` in pipelines/transform.py computes it
+{#- When the raw data last changed, as `raw_watermark()` in pipelines/transform/build.py computes it
     for the build plan. A schema our loader writes: the newest load dlt committed (every raw
     row carries a `uuid_ts` taken when its file was read, before its load committed, so rows
     loaded after a build starts always have `uuid_ts` later than this). A schema Segment

@@ -6,7 +6,7 @@ request), every other line byte for byte as it was. A file left with no line is 
 ``DRY_RUN=1`` lists the files and the lines that would go, and touches nothing.
 
 A line is the person's when an identifier in it, found by the patterns the suppression list
-applies to quarantined lines (``pipelines.archive.suppress.identifiers_in_text``), is one of
+applies to quarantined lines (``pipelines.segment_archive.suppress.identifiers_in_text``), is one of
 theirs. A file is only parsed line by line when its bytes hold one of the person's values at
 all, so the archive is read once, at the speed of decompression.
 """
@@ -21,8 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.archive.reader import GZIP_MAGIC
-from pipelines.archive.suppress import identifiers_in_text
 from pipelines.privacy.forget import Person
 from pipelines.privacy.identifiers import PHONE
 from pipelines.segment_archive.files import (
@@ -31,6 +29,8 @@ from pipelines.segment_archive.files import (
     local_archive_root,
     printable,
 )
+from pipelines.segment_archive.reader import GZIP_MAGIC
+from pipelines.segment_archive.suppress import identifiers_in_text
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class Archive:
         if self._fs is None:
             from dlt.common.storages.fsspec_filesystem import fsspec_filesystem
 
-            from pipelines.load import archive_credentials
+            from pipelines.ingest.load import archive_credentials
 
             self._fs = fsspec_filesystem(self.url, archive_credentials(self.url))[0]
         return self._fs

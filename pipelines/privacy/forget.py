@@ -23,10 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from pipelines.archive.sql import quote_identifier
-from pipelines.archive.suppress import identifiers_in_text
-from pipelines.catalog import Sql, table_exists
 from pipelines.errors import ForgetRequestError
+from pipelines.ops.catalog import Sql, table_exists
 from pipelines.privacy.identifiers import (
     ANONYMOUS_ID,
     EMAIL,
@@ -39,18 +37,17 @@ from pipelines.privacy.identifiers import (
     sql_normal_email,
     sql_phone_e164,
 )
-from pipelines.settings import REJECTED_TABLE
+from pipelines.segment_archive.settings import REJECTED_TABLE
+from pipelines.segment_archive.sql import quote_identifier
+from pipelines.segment_archive.suppress import identifiers_in_text
 
-log = logging.getLogger("pipelines.forget")
+log = logging.getLogger(__name__)
 
 PHONE_COLUMNS = {"phone", "contact_phone", "to_number", "from_number"}
 # An SMS's two numbers: one is the contact's, the other the brand's own line. A row matching the
 # person by one of them is theirs, but neither number is taken as one of their phones.
 COUNTERPART_COLUMNS = {"to_number", "from_number"}
 TASK_COLUMNS = {"task_id", "call_id", "sms_conversation_id"}
-# The schemas dbt writes tables into (dbt_project.yml): the person's rows there go with the
-# raw ones, and the aggregates they counted toward are built again.
-MODEL_SCHEMAS = ("intermediate", "analytics")
 # Raw tables that hold no personal data of contacts: the loader's and dlt's bookkeeping.
 NOT_PERSONAL = {"_archive_files", REJECTED_TABLE}
 
@@ -253,10 +250,18 @@ class Touched:
 
 
 def touched(
-    con: Sql, model_schemas: Iterable[str], person: Person, country_code: str, timezone: str
+    con: Sql,
+    model_schemas: Iterable[str],
+    person: Person,
+    country_code: str,
+    timezone: str,
+    experiment_tables: dict[tuple[str, str], str] | None = None,
 ) -> Touched:
     """Read before the rows go: every reporting day (in ``timezone``) any time of the
-    person's model rows falls on, and every experiment they were assigned to."""
+    person's model rows falls on, and every experiment they were assigned to.
+    ``experiment_tables``: (schema, table) → its experiment column (the dbt models'
+    ``meta.forget_recomputes``)."""
+    experiment_tables = experiment_tables or {}
     zone = ZoneInfo(timezone)
     days: set[str] = set()
     experiments: set[str] = set()
@@ -271,9 +276,11 @@ def touched(
                 parameters,
             ).fetchall()
             days.update(reporting_day(value, zone) for (value,) in rows if value is not None)
-        if table.name == "fct_experiment_assignments":
+        column = experiment_tables.get((table.schema, table.name))
+        if column is not None:
             rows = con.execute(
-                f"SELECT DISTINCT experiment_id FROM {table.qualified} WHERE {condition}",
+                f"SELECT DISTINCT {quote_identifier(column)} FROM {table.qualified} "
+                f"WHERE {condition}",
                 parameters,
             ).fetchall()
             experiments.update(str(value) for (value,) in rows if value is not None)

@@ -2,8 +2,7 @@
 
 When, by whom (the OS user who ran it), the salted hashes of the identifiers it named (never
 the identifiers), the rows it removed per table, and the load runs that later dropped messages
-of that person (``suppressed_in_runs``: run id → messages). The DDL is SQL both DuckDB and
-PostgreSQL take.
+of that person (``suppressed_in_runs``: run id → messages). Its DDL: ``pipelines.ops.schema``.
 """
 
 from __future__ import annotations
@@ -12,28 +11,17 @@ import getpass
 import json
 from collections import Counter
 
-from pipelines.catalog import Sql, table_exists
+from pipelines.ops.catalog import Sql, table_exists
+from pipelines.ops.schema import FORGET_REQUESTS, create
 from pipelines.privacy.suppression import Entry
 
 REQUESTS = "ops.forget_requests"
-
-CREATE = f"""
-CREATE SCHEMA IF NOT EXISTS ops;
-CREATE TABLE IF NOT EXISTS {REQUESTS} (
-    request_id VARCHAR PRIMARY KEY,
-    requested_at TIMESTAMPTZ NOT NULL,
-    requested_by VARCHAR NOT NULL,
-    identifiers JSON NOT NULL,
-    rows_removed JSON NOT NULL,
-    suppressed_in_runs JSON NOT NULL
-);
-"""
 
 
 def record_request(
     con: Sql, request_id: str, entries: list[Entry], rows_removed: dict[str, int]
 ) -> None:
-    con.execute(CREATE)
+    create(con, FORGET_REQUESTS)
     con.execute(
         f"INSERT INTO {REQUESTS} VALUES (?, now(), ?, ?, ?, ?)",
         [

@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipelines.naming import event_table_name
 from pipelines.sample.lifecycle import CallbackTruth, ConsentRecord, Simulator
-from pipelines.settings import SAMPLE_SOURCE_IDS, TABLE_OF_TYPE
+from pipelines.segment_archive.naming import event_table_name
+from pipelines.segment_archive.settings import TABLE_OF_TYPE
+from pipelines.settings import SAMPLE_SOURCE_IDS
 
 DAY_MS = 86_400_000
 FIRST_DAY = datetime(2026, 10, 5, tzinfo=UTC)

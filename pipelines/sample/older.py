@@ -22,13 +22,13 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.load import state_dir
-from pipelines.publish import files_dir
+from pipelines.engines.duckdb.analysts_copy import files_dir
+from pipelines.engines.duckdb.lock import published_path, report_path
+from pipelines.ingest.load import state_dir
 from pipelines.segment_archive.files import local_path
-from pipelines.settings import FILES_TABLE
-from pipelines.warehouse import published_path, report_path
+from pipelines.segment_archive.settings import FILES_TABLE
 
-log = logging.getLogger("pipelines.load")
+log = logging.getLogger(__name__)
 
 
 def files_read(warehouse: Path) -> list[str]:

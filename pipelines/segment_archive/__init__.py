@@ -13,10 +13,10 @@ import dlt
 import pyarrow as pa
 from dlt.sources.filesystem import FileItemDict, filesystem
 
-from pipelines.archive.dedup import RunIds, without_ids
-from pipelines.archive.drift import ColumnTypes
 from pipelines.errors import SourceConfigError
 from pipelines.segment_archive.batching import TableBatches
+from pipelines.segment_archive.dedup import RunIds, without_ids
+from pipelines.segment_archive.drift import ColumnTypes
 from pipelines.segment_archive.files import (
     FILES_SCHEMA,
     file_record,
@@ -27,8 +27,8 @@ from pipelines.segment_archive.files import (
     printable,
 )
 from pipelines.segment_archive.preparation import FilePreparer, PreparedFile, Suppression
+from pipelines.segment_archive.settings import FILES_TABLE, REJECTED_TABLE
 from pipelines.segment_archive.tally import RunTally
-from pipelines.settings import FILES_TABLE, REJECTED_TABLE
 
 DEFAULT_WORKERS = os.cpu_count() or 2
 # Files handed over per page of the listing: a large page shares small files out among more
@@ -38,7 +38,7 @@ FILES_PER_PAGE = 10_000
 # Quarantine and file-record tables are keyed differently from the message tables.
 OWN_KEYS = {REJECTED_TABLE: ["file_name", "line_number"], FILES_TABLE: ["file_name"]}
 # The first copy of a message Segment delivered is the one kept, whichever run it came in:
-# within a run the reader drops later copies (pipelines.archive.dedup), and across runs the
+# within a run the reader drops later copies (pipelines.segment_archive.dedup), and across runs the
 # merge inserts only ids the table lacks. The copies hold the same message, but a file's own
 # types decide whether a drifting value lands in its column or a variant: replacing the row
 # with a later copy would make the warehouse depend on how files were grouped into runs.

@@ -17,8 +17,8 @@ from dlt.common.storages.fsspec_filesystem import FileItem, guess_mime_type
 from dlt.sources.filesystem import FileItemDict
 from fsspec.implementations.local import LocalFileSystem
 
-from pipelines.archive.reader import FileRead
-from pipelines.settings import ARCHIVE_SUFFIXES
+from pipelines.segment_archive.reader import FileRead
+from pipelines.segment_archive.settings import ARCHIVE_SUFFIXES
 
 log = logging.getLogger(__name__)
 

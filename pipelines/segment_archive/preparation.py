@@ -3,8 +3,8 @@
 DuckDB reads one gzip stream on one thread, so files are prepared side by side; results come
 back in listing order, with at most ``workers`` units of work in flight to keep memory bounded.
 Consecutive small files are one unit, read in one query where their types agree
-(``pipelines.archive.batch_reader``): for a file of a few hundred messages, a query of its own
-costs more than its data.
+(``batch_reader``): for a file of a few hundred messages, a query of its own costs more than
+its data.
 """
 
 from __future__ import annotations
@@ -26,17 +26,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.sources.filesystem import FileItemDict
 
-from pipelines.archive.batch_reader import group_files, read_group
-from pipelines.archive.dedup import drop_repeats_within_file
-from pipelines.archive.messages import Messages
-from pipelines.archive.reader import FileRead, read_archive_file
-from pipelines.archive.shaping import FileShaper
-from pipelines.archive.suppress import drop_suppressed, install, suppressed_lines
 from pipelines.errors import FileNeedsMoreMemory
 from pipelines.privacy.suppression import SuppressionList
+from pipelines.segment_archive.batch_reader import group_files, read_group
+from pipelines.segment_archive.dedup import drop_repeats_within_file
 from pipelines.segment_archive.files import local_copy
+from pipelines.segment_archive.messages import Messages
+from pipelines.segment_archive.reader import FileRead, read_archive_file
+from pipelines.segment_archive.shaping import FileShaper
+from pipelines.segment_archive.suppress import drop_suppressed, install, suppressed_lines
 
-log = logging.getLogger("pipelines.load")
+log = logging.getLogger(__name__)
 
 # Files this small (compressed) are read several at a time, up to this much per query: about
 # what one of Segment's busy hourly files holds, so a group needs no more memory than one.

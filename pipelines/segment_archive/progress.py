@@ -12,7 +12,7 @@ import sys
 import time
 from typing import TextIO
 
-log = logging.getLogger("pipelines.load")
+log = logging.getLogger(__name__)
 
 LOG_EVERY_SECONDS = 10.0  # not on a terminal: one progress line this often
 REDRAW_EVERY_SECONDS = 0.2  # on a terminal

@@ -7,11 +7,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipelines.archive.reader import FileRead
 from pipelines.segment_archive.files import printable
 from pipelines.segment_archive.progress import Progress
+from pipelines.segment_archive.reader import FileRead
 
-log = logging.getLogger("pipelines.load")
+log = logging.getLogger(__name__)
 
 NOT_ARCHIVE_REASONS = ("not_gzip", "not_json_lines")
 NOT_ARCHIVE_HELP = "not a Segment archive file: remove it from the archive folder"

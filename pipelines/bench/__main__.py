@@ -1,5 +1,0 @@
-import sys
-
-from pipelines.bench.run import main
-
-sys.exit(main())

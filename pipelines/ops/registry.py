@@ -1,0 +1,123 @@
+"""``ops.sources``: the Segment sources this warehouse loads, one row per raw schema.
+
+The loader writes it; the dbt models read it to find every brand schema (no SQL names
+them), and the run log, the freshness check and the analysts' copy read it to know the raw
+schemas. It also keeps a warehouse from mixing data: the bundled sample never lands beside
+a real source, nor a real source beside the sample.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pipelines.errors import SourceConfigError
+from pipelines.ingest.sources import BRAND, REGAL_VOICE, Source, same_location
+from pipelines.ops.catalog import Sql, table_exists
+from pipelines.settings import REGAL_VOICE_DATASET, SEGMENT_DATASET
+
+log = logging.getLogger(__name__)
+
+REGISTRY = "ops.sources"
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A source as the warehouse remembers it; ``url`` is None for a schema an earlier
+    release loaded (it did not record where from)."""
+
+    name: str
+    kind: str
+    url: str | None
+    is_sample: bool | None
+
+
+def registered_sources(con: Sql) -> list[Registered]:
+    """Every registered source (none before the first load of this release)."""
+    if not table_exists(con, "ops", "sources"):
+        return []
+    rows = con.execute(
+        f"SELECT name, kind, url, is_sample FROM {REGISTRY} ORDER BY kind = 'brand', name"
+    ).fetchall()
+    return [Registered(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class NamedSchemas:
+    """Raw schemas named on the command line (``--regal-voice-schema``, ``--brand-schemas``):
+    a warehouse Segment loads, where no loader registered any."""
+
+    regal_voice: str | None = None
+    brands: tuple[str, ...] = ()
+
+    def variables(self) -> dict:
+        """The dbt vars that name them (``dbt_project.yml``)."""
+        named: dict = {}
+        if self.regal_voice:
+            named["regal_voice_schema"] = self.regal_voice
+        if self.brands:
+            named["brand_schemas"] = list(self.brands)
+        return named
+
+
+def raw_schemas(con: Sql, named: NamedSchemas = NamedSchemas()) -> list[str]:
+    """The raw schemas the models read, Regal Voice's first: as named, else as registered,
+    else the two an earlier release wrote (as ``raw_schemas()`` in dbt)."""
+    registered = registered_sources(con)
+    regal_voice = named.regal_voice or next(
+        (s.name for s in registered if s.kind == REGAL_VOICE), REGAL_VOICE_DATASET
+    )
+    brands = list(named.brands) or [s.name for s in registered if s.kind == BRAND]
+    return [regal_voice, *(brands or [SEGMENT_DATASET])]
+
+
+def check_sources_fit(con: Sql, sources: list[Source], is_sample: bool) -> None:
+    """Refuse a run that would put the sample beside real data, or real data in a schema
+    that holds the sample; say so when a source now reads from another place."""
+    known = {source.name: source for source in registered_sources(con)}
+    if is_sample:
+        real = [s for s in known.values() if s.url is not None and not s.is_sample]
+        if real:
+            named = ", ".join(f"{s.name} ({s.url})" for s in real)
+            raise SourceConfigError(
+                f"no source was given, and this warehouse loads real sources: {named}. Name "
+                'them (REGAL_VOICE_URL=… SOURCES="web=…", or .dlt/config.toml); the bundled '
+                "sample loads only into a warehouse of its own"
+            )
+        return
+    for source in sources:
+        before = known.get(source.name)
+        if before is None:
+            continue
+        if before.kind != source.kind:
+            raise SourceConfigError(
+                f"schema {source.name!r} holds a {before.kind} source; a {source.kind} source "
+                "cannot load into it: pick another name"
+            )
+        if before.is_sample and not source.is_sample:
+            raise SourceConfigError(
+                f"schema {source.name!r} of this warehouse holds the bundled sample: load "
+                f"{source.url} into a warehouse of its own (WAREHOUSE=…), or delete this one "
+                "first"
+            )
+        if before.url is not None and not same_location(before.url, source.url):
+            log.warning(
+                "%s: was loaded from %s, now from %s (files already read are not read again)",
+                source.name,
+                before.url,
+                source.url,
+            )
+
+
+def record_source(con: Sql, source: Source) -> None:
+    """Register ``source`` (or update its URL) once its run has loaded."""
+    con.execute(
+        f"""
+        INSERT INTO {REGISTRY} (name, kind, url, is_sample, registered_at, last_loaded_at)
+        VALUES (?, ?, ?, ?, now(), now())
+        ON CONFLICT (name) DO UPDATE SET
+            url = excluded.url, is_sample = excluded.is_sample,
+            last_loaded_at = excluded.last_loaded_at
+        """,
+        [source.name, source.kind, source.url, source.is_sample],
+    )

@@ -1,0 +1,169 @@
+"""What the loader reads of the dbt project: dbt owns these facts, Python asks dbt for them.
+
+- ``dbt_project.yml``'s vars: the reporting time zone, the default country code, the freshness
+  threshold, the tables and margin of the raw watermark.
+- The manifest dbt writes (``target/manifest.json``): the models' tables and their ``meta``,
+  e.g. the column a mart's analysts' copy is partitioned by (``meta.publish_partition``) and
+  the keys a forget recomputes (``meta.forget_recomputes``). When the manifest is missing or
+  older than the project's files, ``dbt parse`` writes it again (a few seconds, once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from pipelines.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+# What a build's result depends on; profiles.yml only tunes resources, target/ and logs/ are
+# dbt's own output.
+PROJECT_INPUTS = ("dbt_project.yml", "models", "macros")
+
+
+def project_files(project: Path = DBT_PROJECT) -> list[Path]:
+    files = []
+    for name in PROJECT_INPUTS:
+        root = project / name
+        paths = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        files += [path for path in paths if path.exists()]
+    return files
+
+
+def project_checksum(project: Path = DBT_PROJECT) -> str:
+    """A digest of every file the models are built from."""
+    digest = hashlib.sha256()
+    for path in project_files(project):
+        digest.update(str(path.relative_to(project)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def project_var(name: str, default, project: Path = DBT_PROJECT):
+    """A var of ``dbt_project.yml``: the settings the models and the loader's own checks
+    share are written there once."""
+    settings = yaml.safe_load((project / "dbt_project.yml").read_text())
+    return settings.get("vars", {}).get(name, default)
+
+
+def default_country_code(project: Path = DBT_PROJECT) -> str:
+    """The ``default_country_code`` var: national phone numbers are normalised with it by the
+    models and, outside dbt, by the loader's suppression and by forget."""
+    return str(project_var("default_country_code", "1", project))
+
+
+def reporting_timezone(project: Path = DBT_PROJECT) -> str:
+    """The ``reporting_timezone`` var: the daily marts' day boundaries (and the report's,
+    and the days a forget has rebuilt)."""
+    return str(project_var("reporting_timezone", "UTC", project))
+
+
+def freshness_threshold_hours(project: Path = DBT_PROJECT) -> float:
+    """The ``freshness_warn_after_hours`` var, the one setting dbt's source freshness uses too."""
+    return float(project_var("freshness_warn_after_hours", 36, project))
+
+
+def dbt_command(*arguments: str, project: Path = DBT_PROJECT) -> list[str]:
+    # The dbt next to this interpreter: cron and `make` run without the virtualenv activated.
+    dbt = Path(sys.executable).with_name("dbt")
+    return [
+        str(dbt) if dbt.exists() else "dbt",
+        *arguments,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+    ]
+
+
+def manifest_path(project: Path = DBT_PROJECT) -> Path:
+    return project / "target" / "manifest.json"
+
+
+def manifest(project: Path = DBT_PROJECT) -> dict:
+    """dbt's manifest of the project as it is on disk, parsed again when it is missing or
+    older than any of the project's files."""
+    path = manifest_path(project)
+    newest = max(p.stat().st_mtime for p in project_files(project))
+    if not path.exists() or path.stat().st_mtime < newest:
+        log.info("dbt parse: the manifest is older than the models")
+        completed = subprocess.run(
+            dbt_command("parse", "--quiet", project=project),
+            capture_output=True,
+            text=True,
+            env={**_environment(), "DBT_USE_COLORS": "false"},
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(f"dbt parse failed: {completed.stdout[-2000:]}")
+    return _read(str(path), path.stat().st_mtime)
+
+
+@cache
+def _read(path: str, mtime: float) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def _environment() -> dict[str, str]:
+    import os
+
+    # Parsing connects nowhere, but the profile must render: any warehouse will do.
+    return {"WAREHOUSE": str(PROJECT_ROOT / "data" / "warehouse.duckdb"), **os.environ}
+
+
+@dataclass(frozen=True)
+class ModelTable:
+    """A model dbt materialises as a table (a view holds no rows of its own)."""
+
+    name: str
+    schema: str
+    layer: str  # the folder under models/: staging, intermediate, marts
+    meta: dict
+
+
+def model_tables(project: Path = DBT_PROJECT) -> list[ModelTable]:
+    """Every model dbt writes as a table or incremental table, in name order."""
+    tables = []
+    for node in manifest(project)["nodes"].values():
+        if node["resource_type"] != "model" or node["package_name"] != project_name(project):
+            continue
+        config = node["config"]
+        if config["materialized"] not in ("table", "incremental"):
+            continue
+        name = node.get("alias") or node["name"]
+        layer = node["fqn"][1] if len(node["fqn"]) > 2 else ""
+        tables.append(ModelTable(name, node["schema"], layer, config.get("meta") or {}))
+    return sorted(tables, key=lambda table: (table.schema, table.name))
+
+
+def project_name(project: Path = DBT_PROJECT) -> str:
+    return yaml.safe_load((project / "dbt_project.yml").read_text())["name"]
+
+
+def model_schemas(project: Path = DBT_PROJECT) -> list[str]:
+    """The schemas dbt writes tables into."""
+    return sorted({table.schema for table in model_tables(project)})
+
+
+def marts_schemas(project: Path = DBT_PROJECT) -> list[str]:
+    """The schemas of the marts (``analytics``): what analysts query of the models."""
+    return sorted({table.schema for table in model_tables(project) if table.layer == "marts"})
+
+
+def publish_partitions(project: Path = DBT_PROJECT) -> dict[tuple[str, str], str]:
+    """(schema, mart) → the SQL expression whose day partitions the mart's files in the
+    analysts' copy (``meta.publish_partition``); a mart without one is one file."""
+    return {
+        (table.schema, table.name): table.meta["publish_partition"]
+        for table in model_tables(project)
+        if "publish_partition" in table.meta
+    }
