@@ -5,6 +5,9 @@ It only parses: options first, then the Makefile's environment variables (REGAL_
 SOURCES, SEGMENT_URL, WAREHOUSE, …), each option's default naming its variable; dlt's config
 and the bundled sample are read by the ingest when neither names a source. The settings go to
 the runner (``pipelines.runner``) or to the one command asked for.
+
+Over 300 lines because every option's help text is written for a user, with its variable and
+default; the module does nothing but parse.
 """
 
 from __future__ import annotations

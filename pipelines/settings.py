@@ -14,6 +14,9 @@ SAMPLE_ROOT = PROJECT_ROOT / "data" / "sample"
 # by the user).
 REGAL_VOICE_DATASET = "regal_voice"
 SEGMENT_DATASET = "segment"
+# The two kinds of source (``ops.sources.kind``): Regal Voice's, and the brand's own.
+REGAL_VOICE = "regal_voice"
+BRAND = "brand"
 
 # Schemas the project or the engines own: the models' layers, the run logs, the analysts'
 # catalog, and the system schemas of DuckDB and PostgreSQL.
@@ -42,6 +45,12 @@ REGAL_VOICE_SOURCE_ID = "RgLvC3xAmP"
 BRAND_SOURCE_ID = "BrNd7sQw2K"
 SAMPLE_BRAND_SOURCES = {"web": BRAND_SOURCE_ID, "ios": "i0S4pPq9Zx", "server": "SrVr8kLm3T"}
 SAMPLE_SOURCE_IDS = {REGAL_VOICE_DATASET: REGAL_VOICE_SOURCE_ID, **SAMPLE_BRAND_SOURCES}
+
+
+def state_dir(anchor: Path) -> Path:
+    """dlt's pipeline state lives beside the warehouse (``<name>.dlt``), so both move
+    together; a server's anchor is a path named after it (``pipelines.engines``)."""
+    return anchor.parent / f"{anchor.name}.dlt"
 
 
 def sample_source_url(name: str, root: Path = SAMPLE_ROOT) -> str:

@@ -88,7 +88,7 @@ class Engine(ABC):
 
     def set_aside_older_sample(self, sample_root: Path) -> None:
         """Before the bundled sample loads: move aside a warehouse built from an older
-        release's sample (see ``pipelines.sample.older``)."""
+        release's sample (see ``pipelines.engines.duckdb.older_sample``)."""
         return None
 
     def analysts_copy_exists(self) -> bool:

@@ -84,7 +84,8 @@ def ingest(
     hears of it and the run log keeps what the others did.
     """
     from pipelines.ingest.load import load_source
-    from pipelines.ops.registry import check_sources_fit, record_source
+    from pipelines.ingest.sources import check_sources_fit
+    from pipelines.ops.registry import record_source
     from pipelines.settings import SAMPLE_ROOT
 
     check_sources_fit(connection, sources, is_sample)

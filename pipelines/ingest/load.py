@@ -1,5 +1,10 @@
 """One source's dlt pipeline: the new files of its archive into its raw schema, and what the
-run did. The warehouse is an engine (``pipelines.engines``), handed in."""
+run did. The warehouse is an engine (``pipelines.engines``), handed in.
+
+Over 300 lines because one source's dlt run has steps that only make sense together: finishing
+an interrupted run, extracting, normalizing and loading, the credentials it reads with, and the
+pending work a forget discards.
+"""
 
 from __future__ import annotations
 
@@ -37,17 +42,13 @@ from pipelines.segment_archive.settings import FILES_TABLE
 from pipelines.segment_archive.sql import quote_literal
 from pipelines.segment_archive.tally import RunTally
 from pipelines.segment_archive.users import refresh_users
+from pipelines.settings import state_dir
 
 if TYPE_CHECKING:
     from pipelines.engines import Engine
     from pipelines.ops.catalog import Sql
 
 log = logging.getLogger(__name__)
-
-
-def state_dir(warehouse: Path) -> Path:
-    """dlt's pipeline state lives beside the warehouse, so both move together."""
-    return warehouse.parent / f"{warehouse.name}.dlt"
 
 
 # Settings the product relies on, whatever the user's dlt config says (dlt reads them from
@@ -213,19 +214,58 @@ def load_source(
     ``credentials``: an S3 key and secret given with the source (else dlt's config)."""
     started = time.monotonic()
     pipeline = make_pipeline(dataset, engine, connection)
-    if pipeline.has_pending_data:
-        # A run that died after extracting left packages behind: finish them before new work.
-        log.info("%s: finishing work left by an interrupted run", dataset)
-        pipeline.normalize()
-        loads = pipeline.load().loads_ids
-        schema = own_schema(pipeline, dataset)
-        repeated = drop_repeated_rows(pipeline, schema, loads, engine.row_address)
-        if repeated:
-            log.info("%s: %d rows staged twice by the interrupted run dropped", dataset, repeated)
+    finish_interrupted_work(pipeline, dataset, engine.row_address)
     adopt_own_schema(pipeline, dataset)
     tally = RunTally(progress=Progress(dataset))
     trace_file = Path(pipeline.working_dir) / TRACE_FILE_NAME
     last_trace = trace_file.read_bytes() if trace_file.exists() else None
+    extract(pipeline, dataset, url, tally, suppression, credentials)
+    normalize = normalize_and_load(pipeline, tally, last_trace)
+    if tally.listed == 0:
+        raise SourceEmpty(
+            f"{dataset}: no files found under {url} — check the URL, that it points at "
+            "segment-logs/<source-id>, and the credentials"
+        )
+    if tally.vanished:
+        log.warning(
+            "%s: %d listed files were gone when read (e.g. %s); the rest is loaded",
+            dataset,
+            len(tally.vanished),
+            tally.vanished[0],
+        )
+    run = SourceRun(dataset=dataset, url=url, tally=tally)
+    if normalize is not None:
+        run.rows_per_table = {
+            table: count
+            for table, count in sorted(normalize.row_counts.items())
+            if not table.startswith("_dlt")
+        }
+    run.users = refresh_users(pipeline, own_schema(pipeline, dataset), engine.newest_value)
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def finish_interrupted_work(pipeline: dlt.Pipeline, dataset: str, row_address: str) -> None:
+    """A run that died after extracting left packages behind: finish them before new work."""
+    if not pipeline.has_pending_data:
+        return
+    log.info("%s: finishing work left by an interrupted run", dataset)
+    pipeline.normalize()
+    loads = pipeline.load().loads_ids
+    repeated = drop_repeated_rows(pipeline, own_schema(pipeline, dataset), loads, row_address)
+    if repeated:
+        log.info("%s: %d rows staged twice by the interrupted run dropped", dataset, repeated)
+
+
+def extract(
+    pipeline: dlt.Pipeline,
+    dataset: str,
+    url: str,
+    tally: RunTally,
+    suppression: Suppression | None,
+    credentials: tuple[str, str] | None,
+) -> None:
+    """Read the new files into a load package; a failure said as the source's trouble."""
     log.info("%s: reading %s", dataset, url)
     with RunIds() as run_ids:
         # The source is named after the dataset: its dlt schema is ``regal_voice`` or
@@ -261,37 +301,20 @@ def load_source(
         tally.rejected,
         sum(tally.suppressed.values()),
     )
-    normalize = None
+
+
+def normalize_and_load(pipeline: dlt.Pipeline, tally: RunTally, last_trace: bytes | None):
+    """dlt's normalize and load of what was extracted; its normalize info (None when no new
+    file was read). ``last_trace``: dlt's trace file as it was before this run."""
     if tally.files_read:
         normalize = pipeline.normalize()
         pipeline.load()
-    else:
-        # Nothing new: the package holds no data, and normalizing and loading it would cost
-        # a second of every scheduled no-op run.
-        pipeline.abort_packages()
-        if last_trace is not None:
-            # dlt's trace would now show that empty package as extracted and never loaded;
-            # `dlt pipeline … trace` shows the last run that loaded something instead.
-            trace_file.write_bytes(last_trace)
-    if tally.listed == 0:
-        raise SourceEmpty(
-            f"{dataset}: no files found under {url} — check the URL, that it points at "
-            "segment-logs/<source-id>, and the credentials"
-        )
-    if tally.vanished:
-        log.warning(
-            "%s: %d listed files were gone when read (e.g. %s); the rest is loaded",
-            dataset,
-            len(tally.vanished),
-            tally.vanished[0],
-        )
-    run = SourceRun(dataset=dataset, url=url, tally=tally)
-    if normalize is not None:
-        run.rows_per_table = {
-            table: count
-            for table, count in sorted(normalize.row_counts.items())
-            if not table.startswith("_dlt")
-        }
-    run.users = refresh_users(pipeline, own_schema(pipeline, dataset), engine.newest_value)
-    run.seconds = time.monotonic() - started
-    return run
+        return normalize
+    # Nothing new: the package holds no data, and normalizing and loading it would cost a
+    # second of every scheduled no-op run.
+    pipeline.abort_packages()
+    if last_trace is not None:
+        # dlt's trace would now show that empty package as extracted and never loaded;
+        # `dlt pipeline … trace` shows the last run that loaded something instead.
+        (Path(pipeline.working_dir) / TRACE_FILE_NAME).write_bytes(last_trace)
+    return None

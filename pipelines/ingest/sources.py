@@ -5,14 +5,19 @@ A workspace has one Regal Voice source (schema ``regal_voice``) and any number o
 brand's own sources (website, apps, backend), each loaded into a schema named as the user
 names it, the way a Segment-managed warehouse gives every source its own schema. The
 bundled sample stands in only when no source at all is given.
+
+Over 300 lines because every check of a source's settings (names, URLs, credentials in URLs,
+overlaps, layers of settings) is here, before anything is written.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from pipelines import redact
@@ -20,6 +25,8 @@ from pipelines.errors import SourceConfigError, one_line
 from pipelines.redact import without_user_part
 from pipelines.segment_archive.settings import DLT_STAGING_SUFFIX
 from pipelines.settings import (
+    BRAND,
+    REGAL_VOICE,
     REGAL_VOICE_DATASET,
     RESERVED_SCHEMAS,
     SAMPLE_BRAND_SOURCES,
@@ -28,8 +35,10 @@ from pipelines.settings import (
     sample_source_url,
 )
 
-REGAL_VOICE = "regal_voice"
-BRAND = "brand"
+if TYPE_CHECKING:
+    from pipelines.ops.catalog import Sql
+
+log = logging.getLogger(__name__)
 
 # A schema name every engine takes unquoted: lower-case letters, digits and `_`, starting
 # with a letter, at most 63 characters (PostgreSQL's limit).
@@ -257,3 +266,43 @@ def settings_from_config(get: Callable[[str, type], object]) -> SourceSettings:
             (str(name), str(url)) for name, url in (read("sources.brands", dict) or {}).items()
         ],
     )
+
+
+def check_sources_fit(con: Sql, sources: list[Source], is_sample: bool) -> None:
+    """Refuse a run that would put the sample beside real data, or real data in a schema
+    that holds the sample; say so when a source now reads from another place."""
+    from pipelines.ops.registry import registered_sources
+
+    known = {source.name: source for source in registered_sources(con)}
+    if is_sample:
+        real = [s for s in known.values() if s.url is not None and not s.is_sample]
+        if real:
+            named = ", ".join(f"{s.name} ({s.url})" for s in real)
+            raise SourceConfigError(
+                f"no source was given, and this warehouse loads real sources: {named}. Name "
+                'them (REGAL_VOICE_URL=… SOURCES="web=…", or .dlt/config.toml); the bundled '
+                "sample loads only into a warehouse of its own"
+            )
+        return
+    for source in sources:
+        before = known.get(source.name)
+        if before is None:
+            continue
+        if before.kind != source.kind:
+            raise SourceConfigError(
+                f"schema {source.name!r} holds a {before.kind} source; a {source.kind} source "
+                "cannot load into it: pick another name"
+            )
+        if before.is_sample and not source.is_sample:
+            raise SourceConfigError(
+                f"schema {source.name!r} of this warehouse holds the bundled sample: load "
+                f"{source.url} into a warehouse of its own (WAREHOUSE=…), or delete this one "
+                "first"
+            )
+        if before.url is not None and not same_location(before.url, source.url):
+            log.warning(
+                "%s: was loaded from %s, now from %s (files already read are not read again)",
+                source.name,
+                before.url,
+                source.url,
+            )

@@ -8,9 +8,9 @@ Each step is idempotent and runs where it applies:
 - ``adopt_own_schema``: dlt's schema shared by both pipelines up to 0.2.0, carried over as each
   source's own (each source's first load).
 
-Two upgrades live where their data does, since they touch no warehouse: the suppression list
-kept beside a 0.2 warehouse becomes the installation's (``pipelines.privacy.suppression``), and
-a warehouse built from an older release's bundled sample is set aside (``pipelines.sample.older``).
+Two upgrades live where their data does: the suppression list kept beside a 0.2 warehouse
+becomes the installation's (``pipelines.privacy.suppression``), and a DuckDB warehouse built
+from an older release's bundled sample is set aside (``pipelines.engines.duckdb.older_sample``).
 """
 
 from __future__ import annotations

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pipelines.errors import SourceConfigError
-from pipelines.ingest.sources import BRAND, REGAL_VOICE, Source, same_location
+from pipelines.settings import BRAND, REGAL_VOICE
+
+if TYPE_CHECKING:
+    from pipelines.ingest.sources import Source
 from pipelines.ops.catalog import Sql, table_exists
 from pipelines.settings import REGAL_VOICE_DATASET, SEGMENT_DATASET
 
@@ -69,44 +72,6 @@ def raw_schemas(con: Sql, named: NamedSchemas = NamedSchemas()) -> list[str]:
     )
     brands = list(named.brands) or [s.name for s in registered if s.kind == BRAND]
     return [regal_voice, *(brands or [SEGMENT_DATASET])]
-
-
-def check_sources_fit(con: Sql, sources: list[Source], is_sample: bool) -> None:
-    """Refuse a run that would put the sample beside real data, or real data in a schema
-    that holds the sample; say so when a source now reads from another place."""
-    known = {source.name: source for source in registered_sources(con)}
-    if is_sample:
-        real = [s for s in known.values() if s.url is not None and not s.is_sample]
-        if real:
-            named = ", ".join(f"{s.name} ({s.url})" for s in real)
-            raise SourceConfigError(
-                f"no source was given, and this warehouse loads real sources: {named}. Name "
-                'them (REGAL_VOICE_URL=… SOURCES="web=…", or .dlt/config.toml); the bundled '
-                "sample loads only into a warehouse of its own"
-            )
-        return
-    for source in sources:
-        before = known.get(source.name)
-        if before is None:
-            continue
-        if before.kind != source.kind:
-            raise SourceConfigError(
-                f"schema {source.name!r} holds a {before.kind} source; a {source.kind} source "
-                "cannot load into it: pick another name"
-            )
-        if before.is_sample and not source.is_sample:
-            raise SourceConfigError(
-                f"schema {source.name!r} of this warehouse holds the bundled sample: load "
-                f"{source.url} into a warehouse of its own (WAREHOUSE=…), or delete this one "
-                "first"
-            )
-        if before.url is not None and not same_location(before.url, source.url):
-            log.warning(
-                "%s: was loaded from %s, now from %s (files already read are not read again)",
-                source.name,
-                before.url,
-                source.url,
-            )
 
 
 def record_source(con: Sql, source: Source) -> None:

@@ -13,6 +13,9 @@ quarantined raw line that names one of them. The models are rebuilt from what is
 caller. Agents' columns (``agent_email`` …) name agents, not contacts, and are not compared.
 
 Works on DuckDB and PostgreSQL through the ``Sql`` protocol, in one transaction.
+
+Over 300 lines because finding a person (resolve), what their rows counted toward (touched) and
+removing them (remove) share the rules of which column holds which identifier.
 """
 
 from __future__ import annotations

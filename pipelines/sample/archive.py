@@ -274,8 +274,3 @@ def generate_archive(
     }
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     return manifest
-
-
-def day_folder_ms(day_number: int) -> int:
-    """The received-day folder name (UTC midnight in ms) of day ``day_number`` of the sample."""
-    return int((FIRST_DAY + timedelta(days=day_number)).timestamp() * 1000)

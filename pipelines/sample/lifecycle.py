@@ -2,6 +2,10 @@
 
 Each function returns Segment messages (dicts) whose payloads carry Regal Voice's real quirks
 (epoch seconds as integers or strings, drifting types, nested ``changes``, array ``content``).
+
+Over 300 lines because it is a simulation: every Regal Voice event of a task's life, with the
+payload shapes the Regal docs allow, in the order they happen; the marts' tests check their
+figures against it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ back in listing order, with at most ``workers`` units of work in flight to keep 
 Consecutive small files are one unit, read in one query where their types agree
 (``batch_reader``): for a file of a few hundred messages, a query of its own costs more than
 its data.
+
+Over 300 lines because reading files on every core with bounded memory, grouping small ones and
+applying the suppression list is one pipeline stage whose parts share the in-flight bookkeeping.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Columns follow Segment's conventions: common columns, ``context_*`` flattened with single
 underscores, one column per property or trait (nested objects flattened, arrays as JSON
 text), and a property that collides with a built-in column kept with a ``_`` prefix.
+
+Over 300 lines because it holds Segment's whole warehouse layout: common columns, per-type
+payloads, flattening, naming and the typed projection each table gets.
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from pipelines.engines.duckdb.analysts_copy import files_dir
 from pipelines.engines.duckdb.lock import published_path
-from pipelines.ingest.load import state_dir
 from pipelines.privacy.suppression import default_path as suppression_path
 from pipelines.privacy.suppression import installation_path
+from pipelines.settings import state_dir
 from tests.bench.archive import BenchArchive
 
 PYTHON = sys.executable

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest.load import state_dir
+from pipelines.settings import state_dir
 from tests.conftest import PROJECT, make, run_pipelines, source_url
 from tests.integration.test_warehouse_access import hold
 

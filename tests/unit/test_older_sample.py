@@ -1,4 +1,5 @@
-"""Which warehouses count as built from an older bundled sample (pipelines.sample.older)."""
+"""Which warehouses count as built from an older bundled sample
+(``pipelines.engines.duckdb.older_sample``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.sample.older import built_from_an_older_sample, set_aside
+from pipelines.engines.duckdb.older_sample import built_from_an_older_sample, set_aside
 
 
 def warehouse_that_read(path: Path, urls_by_schema: dict[str, list[str]]) -> Path:

@@ -122,7 +122,7 @@ class DuckDBFile(Engine):
         return f"arg_max({column}, {order}) FILTER (WHERE {column} IS NOT NULL)"
 
     def set_aside_older_sample(self, sample_root: Path) -> None:
-        from pipelines.sample.older import replace_older_sample
+        from pipelines.engines.duckdb.older_sample import replace_older_sample
 
         replace_older_sample(self.path, sample_root)
 

@@ -14,6 +14,9 @@ Parquet files in ``<name>.analytics/``. Nothing is ever written to a file an ana
 What was published is recorded in the warehouse (``ops.published_files``), where only the load
 writes. The cost of a publish follows what changed, not the size of the warehouse: besides the
 rewritten partitions, one scan of two columns per table finds them.
+
+Over 300 lines because the copy is one protocol (which parts changed, write them, swap the
+catalog atomically, record, remove old files) whose steps share their record of published files.
 """
 
 from __future__ import annotations

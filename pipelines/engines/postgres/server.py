@@ -17,6 +17,10 @@ committed profile's ``postgres`` target builds the models. What differs lives he
   it behind, as the kernel does for the lock file beside a DuckDB warehouse.
 - **Readers.** Analysts and BI tools connect to the server itself, which serves readers while
   a load writes; there is no analysts' copy to publish.
+
+Over 300 lines because reaching a server as ``psql`` does (URL, ``PG*`` variables, ``.pgpass``,
+sockets, dlt's config), the refusals that map to exit codes and the advisory lock are one
+concern: how this product talks to a PostgreSQL server.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 {{ config(unique_key=['message_id', 'attribute']) }}
 
 with edits as (
-    select * from {{ ref('stg_regal_voice__contact_attribute_edited') }}
+    select * from {{ ref('int_contact_attribute_changes') }}
     where {{ new_rows_only() }}
 ),
 

@@ -24,9 +24,9 @@ import duckdb
 
 from pipelines.engines.duckdb.analysts_copy import files_dir
 from pipelines.engines.duckdb.lock import published_path, report_path
-from pipelines.ingest.load import state_dir
 from pipelines.segment_archive.files import local_path
 from pipelines.segment_archive.settings import FILES_TABLE
+from pipelines.settings import state_dir
 
 log = logging.getLogger(__name__)
 
