@@ -124,3 +124,11 @@ def test_a_module_over_300_lines_says_why():
         and "Over 300 lines because" not in (ast.get_docstring(ast.parse(path.read_text())) or "")
     ]
     assert unexplained == []
+
+
+def test_only_the_cross_database_macros_name_an_engine_in_dbt():
+    dbt = PROJECT / "dbt_project"
+    files = [*(dbt / "models").rglob("*.sql"), *(dbt / "models").rglob("*.yml")]
+    files += [path for path in (dbt / "macros").rglob("*.sql") if path.name != "cross_db.sql"]
+    naming = [str(path.relative_to(dbt)) for path in files if "target.type" in path.read_text()]
+    assert naming == []
