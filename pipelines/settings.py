@@ -5,15 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
 SAMPLE_ROOT = PROJECT_ROOT / "data" / "sample"
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 
-# DuckDB schemas (dlt datasets), one per Segment source, as a Segment warehouse names them:
-# Regal Voice's, and the brand source that SEGMENT_URL names (other brand sources are named
-# by the user).
-REGAL_VOICE_DATASET = "regal_voice"
-SEGMENT_DATASET = "segment"
+
+def dbt_vars(project: Path = DBT_PROJECT) -> dict:
+    """The vars of ``dbt_project.yml``: the settings the models and the loader share, written
+    there once (``pipelines.transform.project`` reads the rest of what dbt knows)."""
+    return yaml.safe_load((project / "dbt_project.yml").read_text()).get("vars", {})
+
+
+# The raw schemas (dlt datasets) of the two sources a Segment warehouse names: Regal Voice's,
+# and the brand source SEGMENT_URL names (other brand sources are named by the user). The
+# models read them by the same vars.
+REGAL_VOICE_DATASET = str(dbt_vars()["regal_voice_schema"])
+SEGMENT_DATASET = str(dbt_vars()["segment_schema"])
 # The two kinds of source (``ops.sources.kind``): Regal Voice's, and the brand's own.
 REGAL_VOICE = "regal_voice"
 BRAND = "brand"

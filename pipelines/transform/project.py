@@ -21,11 +21,10 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.settings import PROJECT_ROOT
+from pipelines.settings import DBT_PROJECT, PROJECT_ROOT, dbt_vars
 
 log = logging.getLogger(__name__)
 
-DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 # What a build's result depends on; profiles.yml only tunes resources, target/ and logs/ are
 # dbt's own output.
 PROJECT_INPUTS = ("dbt_project.yml", "models", "macros")
@@ -52,8 +51,7 @@ def project_checksum(project: Path = DBT_PROJECT) -> str:
 def project_var(name: str, default, project: Path = DBT_PROJECT):
     """A var of ``dbt_project.yml``: the settings the models and the loader's own checks
     share are written there once."""
-    settings = yaml.safe_load((project / "dbt_project.yml").read_text())
-    return settings.get("vars", {}).get(name, default)
+    return dbt_vars(project).get(name, default)
 
 
 def default_country_code(project: Path = DBT_PROJECT) -> str:
