@@ -1,7 +1,8 @@
 # The user interface of the project: every target a user or cron needs.
 # Variables (all optional): REGAL_VOICE_URL, SOURCES, SEGMENT_URL, WAREHOUSE (a DuckDB file or a
 # postgresql:// URL), STATE_DIR, REGAL_VOICE_SCHEMA, BRAND_SCHEMAS (`make transform` on a warehouse
-# Segment loads), LOCK_WAIT, BUSY_WAIT, FULL, PUBLISH_KEEP_HOURS, DOCS_PORT, SQL.
+# Segment loads), LOCK_WAIT, BUSY_WAIT, FULL, PUBLISH_KEEP_HOURS, DOCS_PORT, SQL, SPARK_MASTER
+# (WAREHOUSE=iceberg:<folder>: the Spark master, local[2] by default).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.installed
 # a user who only loads never installs them.
 DEV_STAMP := $(VENV)/.installed-dev
 
-export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE STATE_DIR REGAL_VOICE_SCHEMA BRAND_SCHEMAS LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL SUPPRESSION_LIST PURGE_ARCHIVE DRY_RUN
+export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE SPARK_MASTER STATE_DIR REGAL_VOICE_SCHEMA BRAND_SCHEMAS LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL SUPPRESSION_LIST PURGE_ARCHIVE DRY_RUN
 
 .PHONY: load ingest transform forget shell report docs docs-static sample test test-unit test-quick lint bench clean
 
@@ -33,8 +34,17 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 $(DEV_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
 	@touch $(DEV_STAMP)
+
+# What a command needs installed for the warehouse it works on.
+ENGINE_STAMP = $(STAMP) $(if $(filter iceberg:%,$(WAREHOUSE)),$(SPARK_STAMP))
+
+# Spark, dbt-spark and Iceberg's runtime jar, only for WAREHOUSE=iceberg:<lake> (Java 17 runs them).
+SPARK_STAMP := $(VENV)/.installed-spark
+$(SPARK_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[spark]'
+	@touch $(SPARK_STAMP)
 
 # Written again, whole, when the generator changed (a new release's sample has other sources).
 $(SAMPLE)/manifest.json: pipelines/sample/archive.py pipelines/sample/lifecycle.py pipelines/settings.py | $(STAMP)
@@ -46,32 +56,32 @@ sample: $(STAMP)
 	$(BIN)/python -m pipelines sample --output $(SAMPLE)
 
 # Loads the archives (the bundled sample by default), then builds the dbt models.
-load: $(STAMP) $(SAMPLE)/manifest.json
+load: $(ENGINE_STAMP) $(SAMPLE)/manifest.json
 	$(BIN)/python -m pipelines load
 
 # Loads the archives only.
-ingest: $(STAMP) $(SAMPLE)/manifest.json
+ingest: $(ENGINE_STAMP) $(SAMPLE)/manifest.json
 	$(BIN)/python -m pipelines ingest
 
 # Builds and tests the dbt models on the loaded warehouse.
-transform: $(STAMP)
+transform: $(ENGINE_STAMP)
 	$(BIN)/python -m pipelines transform
 
 # Forgets a person on request (PHONE=…, EMAIL=…, USER_ID=…, any combination): removes them
 # from every table and the analysts' copy, and suppresses them in every later load.
 # PURGE_ARCHIVE=1 takes their lines out of the archive files too; DRY_RUN=1 changes nothing
 # and lists what it would do.
-forget: $(STAMP)
+forget: $(ENGINE_STAMP)
 	$(BIN)/python -m pipelines forget
 
 # Opens what analysts read, read-only: the published copy in DuckDB's SQL shell, or psql on a
 # PostgreSQL warehouse.
 # SQL="select …" runs one query and prints its result instead.
-shell: $(STAMP)
+shell: $(ENGINE_STAMP)
 	@$(BIN)/python -m pipelines shell
 
 # Writes the daily KPIs as one HTML page that opens offline: data/warehouse.report.html.
-report: $(STAMP)
+report: $(ENGINE_STAMP)
 	@$(BIN)/python -m pipelines report
 
 # The docs site never opens the warehouse (column types come from the models' contracts,
@@ -81,13 +91,13 @@ report: $(STAMP)
 DOCS_GENERATE = $(DBT) parse $(DBT_DIRS) --quiet && $(DBT) docs generate $(DBT_DIRS) --empty-catalog --no-compile
 
 # Generates the dbt docs site and serves it on http://127.0.0.1:$(DOCS_PORT) (local only).
-docs: $(STAMP)
+docs: $(ENGINE_STAMP)
 	$(DOCS_GENERATE)
 	$(BIN)/python -m pipelines.docs dbt_project/target
 	$(DBT) docs serve $(DBT_DIRS) --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 # Writes the docs site as one self-contained file: dbt_project/target/static_index.html.
-docs-static: $(STAMP)
+docs-static: $(ENGINE_STAMP)
 	$(DOCS_GENERATE)
 	$(BIN)/python -m pipelines.docs dbt_project/target --static
 

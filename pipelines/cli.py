@@ -305,8 +305,8 @@ def report(args: argparse.Namespace) -> Path:
     catalog = engine.analysts_file()
     if catalog is None:
         raise WarehouseConfigError(
-            "`report` reads a DuckDB warehouse's analysts' copy; on PostgreSQL, "
-            "analysts connect to the server itself (psql, or any BI tool), schema analytics"
+            f"`report` reads a DuckDB warehouse's analysts' copy; {engine} is read directly "
+            "(`make shell`, or any BI tool), schema analytics"
         )
     return build_report(catalog, engine.report_path())
 

@@ -28,8 +28,9 @@ class Engine(ABC):
     # Whether analysts read a published copy (and ``publish`` writes it) rather than the
     # warehouse itself.
     has_analysts_copy: ClassVar[bool] = False
-    # The engine's own address of a row, to delete one copy of two identical rows.
-    row_address: ClassVar[str]
+    # The engine's own address of a row, to delete one copy of two identical rows; None where
+    # a load's table commits cannot repeat a row (Iceberg's merges).
+    row_address: ClassVar[str | None]
 
     @classmethod
     @abstractmethod
@@ -78,6 +79,19 @@ class Engine(ABC):
     def dlt_destination(self, connection: Sql) -> Destination:
         """Where dlt loads the raw tables; ``connection`` is the run's own."""
 
+    # The table format dlt writes the raw tables in, where it is not the engine's own.
+    table_format: ClassVar[str | None] = None
+
+    def raw_sql(self, pipeline, connection: Sql | None):
+        """A context manager giving SQL on the pipeline's raw schema (``engines.raw``)."""
+        from pipelines.engines.raw import dlt_raw_sql
+
+        return dlt_raw_sql(pipeline)
+
+    def after_load(self, connection: Sql | None, dataset: str) -> None:
+        """What the engine does once dlt has loaded a source (Spark registers its tables)."""
+        return None
+
     @abstractmethod
     def dbt_environment(self) -> dict[str, str]:
         """What the committed ``profiles.yml`` reads to reach the warehouse."""
@@ -122,8 +136,9 @@ def engine_classes() -> list[type[Engine]]:
     """Every engine, most specific first: the last accepts any path (a DuckDB file)."""
     from pipelines.engines.duckdb import DuckDBFile
     from pipelines.engines.postgres import PostgresDatabase
+    from pipelines.engines.spark import IcebergLake
 
-    return [PostgresDatabase, DuckDBFile]
+    return [PostgresDatabase, IcebergLake, DuckDBFile]
 
 
 def engine_for(setting: str, state_folder: Path | None = None, reach: bool = True) -> Engine:

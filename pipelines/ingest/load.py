@@ -19,7 +19,6 @@ import dlt
 from dlt.common.configuration import resolve_configuration
 from dlt.common.configuration.specs import AwsCredentials
 from dlt.common.typing import TSecretStrValue
-from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.pipeline.trace import TRACE_FILE_NAME
 
 from pipelines.errors import (
@@ -111,14 +110,12 @@ def discard_pending_work(engine: Engine, connection: Sql | None = None) -> list[
     return discarded
 
 
-def loaded_files(pipeline: dlt.Pipeline) -> frozenset[str]:
+def loaded_files(raw) -> frozenset[str]:
     """Files recorded as read in earlier runs (an empty set for a new warehouse)."""
-    try:
-        with pipeline.sql_client() as client:
-            rows = client.execute_sql(f"SELECT file_name FROM {FILES_TABLE}")
-    except DatabaseUndefinedRelation:
+    if not raw.table_exists(FILES_TABLE):
         return frozenset()
-    return frozenset(row[0] for row in rows or [])
+    rows = raw.execute_sql(f"SELECT file_name FROM {raw.qualified(FILES_TABLE)}")
+    return frozenset(row[0] for row in rows)
 
 
 def own_schema(pipeline: dlt.Pipeline, dataset: str) -> dlt.Schema | None:
@@ -130,9 +127,7 @@ def own_schema(pipeline: dlt.Pipeline, dataset: str) -> dlt.Schema | None:
     return None
 
 
-def drop_repeated_rows(
-    pipeline: dlt.Pipeline, schema: dlt.Schema, load_ids: list[str], row_address: str
-) -> int:
+def drop_repeated_rows(raw, schema: dlt.Schema, load_ids: list[str], row_address: str) -> int:
     """Keep one row per message id among the rows of ``load_ids``; how many went.
 
     Staged rows are unique per run, so the merge skips dlt's own deduplication. But a load
@@ -144,18 +139,17 @@ def drop_repeated_rows(
     loads = ", ".join(quote_literal(load_id) for load_id in load_ids)
     rowid = row_address  # the engine's own address of a row
     dropped = 0
-    with pipeline.sql_client() as client:
-        for table in schema.data_table_names(seen_data_only=True):
-            columns = schema.get_table_columns(table)
-            if "id" not in columns or "_dlt_load_id" not in columns:
-                continue
-            name = client.make_qualified_table_name(table)
-            repeats = (
-                f"SELECT {rowid} FROM (SELECT {rowid}, row_number() OVER (PARTITION BY id) "
-                f"AS copy FROM {name} WHERE _dlt_load_id IN ({loads})) AS copies WHERE copy > 1"
-            )
-            dropped += client.execute_sql(f"SELECT count(*) FROM ({repeats}) AS repeated")[0][0]
-            client.execute_sql(f"DELETE FROM {name} WHERE {rowid} IN ({repeats})")
+    for table in schema.data_table_names(seen_data_only=True):
+        columns = schema.get_table_columns(table)
+        if "id" not in columns or "_dlt_load_id" not in columns:
+            continue
+        name = raw.qualified(table)
+        repeats = (
+            f"SELECT {rowid} FROM (SELECT {rowid}, row_number() OVER (PARTITION BY id) "
+            f"AS copy FROM {name} WHERE _dlt_load_id IN ({loads})) AS copies WHERE copy > 1"
+        )
+        dropped += raw.execute_sql(f"SELECT count(*) FROM ({repeats}) AS repeated")[0][0]
+        raw.execute_sql(f"DELETE FROM {name} WHERE {rowid} IN ({repeats})")
     return dropped
 
 
@@ -214,13 +208,18 @@ def load_source(
     ``credentials``: an S3 key and secret given with the source (else dlt's config)."""
     started = time.monotonic()
     pipeline = make_pipeline(dataset, engine, connection)
-    finish_interrupted_work(pipeline, dataset, engine.row_address)
+    finish_interrupted_work(pipeline, dataset, engine, connection)
     adopt_own_schema(pipeline, dataset)
     tally = RunTally(progress=Progress(dataset))
     trace_file = Path(pipeline.working_dir) / TRACE_FILE_NAME
     last_trace = trace_file.read_bytes() if trace_file.exists() else None
-    extract(pipeline, dataset, url, tally, suppression, credentials)
+    with engine.raw_sql(pipeline, connection) as raw:
+        already_loaded = loaded_files(raw)
+    extract(
+        pipeline, dataset, url, tally, already_loaded, engine.table_format, suppression, credentials
+    )
     normalize = normalize_and_load(pipeline, tally, last_trace)
+    engine.after_load(connection, dataset)
     if tally.listed == 0:
         raise SourceEmpty(
             f"{dataset}: no files found under {url} — check the URL, that it points at "
@@ -240,19 +239,27 @@ def load_source(
             for table, count in sorted(normalize.row_counts.items())
             if not table.startswith("_dlt")
         }
-    run.users = refresh_users(pipeline, own_schema(pipeline, dataset), engine.newest_value)
+    with engine.raw_sql(pipeline, connection) as raw:
+        run.users = refresh_users(raw, own_schema(pipeline, dataset), engine.newest_value)
     run.seconds = time.monotonic() - started
     return run
 
 
-def finish_interrupted_work(pipeline: dlt.Pipeline, dataset: str, row_address: str) -> None:
+def finish_interrupted_work(
+    pipeline: dlt.Pipeline, dataset: str, engine: Engine, connection: Sql | None
+) -> None:
     """A run that died after extracting left packages behind: finish them before new work."""
     if not pipeline.has_pending_data:
         return
     log.info("%s: finishing work left by an interrupted run", dataset)
     pipeline.normalize()
     loads = pipeline.load().loads_ids
-    repeated = drop_repeated_rows(pipeline, own_schema(pipeline, dataset), loads, row_address)
+    engine.after_load(connection, dataset)
+    if engine.row_address is None:
+        return  # the engine's table commits cannot repeat a row
+    with engine.raw_sql(pipeline, connection) as raw:
+        schema = own_schema(pipeline, dataset)
+        repeated = drop_repeated_rows(raw, schema, loads, engine.row_address)
     if repeated:
         log.info("%s: %d rows staged twice by the interrupted run dropped", dataset, repeated)
 
@@ -262,6 +269,8 @@ def extract(
     dataset: str,
     url: str,
     tally: RunTally,
+    already_loaded: frozenset[str],
+    table_format: str | None,
     suppression: Suppression | None,
     credentials: tuple[str, str] | None,
 ) -> None:
@@ -272,14 +281,14 @@ def extract(
         # ``segment``; its configuration section stays ``sources.segment_archive``.
         source = segment_archive.with_args(name=dataset)(
             bucket_url=url,
-            already_loaded=loaded_files(pipeline),
+            already_loaded=already_loaded,
             tally=tally,
             run_ids=run_ids,
             suppression=suppression,
             **({"credentials": s3_credentials(*credentials)} if credentials else {}),
         )
         try:
-            pipeline.extract(source)
+            pipeline.extract(source, **({"table_format": table_format} if table_format else {}))
         except Exception as exc:
             tally.progress.finish()
             if isinstance(root_cause(exc), SourceConfigError):

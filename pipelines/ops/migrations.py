@@ -19,7 +19,7 @@ import logging
 
 import dlt
 
-from pipelines.ops.catalog import Sql, schemas_with_table
+from pipelines.ops.catalog import Sql, columns_of, schemas_with_table
 from pipelines.segment_archive.settings import DLT_STAGING_SUFFIX, FILES_TABLE
 from pipelines.settings import REGAL_VOICE_DATASET
 
@@ -41,8 +41,10 @@ LEGACY_SCHEMA = "segment_archive"
 
 
 def upgrade_columns(con: Sql) -> None:
+    present = set(columns_of(con, "ops", "load_runs"))
     for _release, column, sql_type in RUN_LOG_COLUMNS:
-        con.execute(f"ALTER TABLE ops.load_runs ADD COLUMN IF NOT EXISTS {column} {sql_type}")
+        if column not in present:
+            con.execute(f"ALTER TABLE ops.load_runs ADD COLUMN {column} {sql_type}")
 
 
 def adopt_earlier_raw_schemas(con: Sql) -> None:

@@ -75,14 +75,17 @@ def raw_schemas(con: Sql, named: NamedSchemas = NamedSchemas()) -> list[str]:
 
 
 def record_source(con: Sql, source: Source) -> None:
-    """Register ``source`` (or update its URL) once its run has loaded."""
+    """Register ``source`` (or update its URL) once its run has loaded. ``MERGE`` is the
+    standard's upsert, which every engine takes."""
     con.execute(
         f"""
-        INSERT INTO {REGISTRY} (name, kind, url, is_sample, registered_at, last_loaded_at)
-        VALUES (?, ?, ?, ?, now(), now())
-        ON CONFLICT (name) DO UPDATE SET
-            url = excluded.url, is_sample = excluded.is_sample,
-            last_loaded_at = excluded.last_loaded_at
+        MERGE INTO {REGISTRY} AS known
+        USING (SELECT ? AS name, ? AS kind, ? AS url, ? AS is_sample) AS loaded
+        ON known.name = loaded.name
+        WHEN MATCHED THEN UPDATE SET
+            url = loaded.url, is_sample = loaded.is_sample, last_loaded_at = now()
+        WHEN NOT MATCHED THEN INSERT (name, kind, url, is_sample, registered_at, last_loaded_at)
+            VALUES (loaded.name, loaded.kind, loaded.url, loaded.is_sample, now(), now())
         """,
         [source.name, source.kind, source.url, source.is_sample],
     )

@@ -1,0 +1,200 @@
+"""An Apache Iceberg lake run by Apache Spark: ``WAREHOUSE=iceberg:<folder>``.
+
+dlt writes the raw tables as Iceberg (its filesystem destination, through pyiceberg) at
+``<lake>/<schema>/<table>/``; Spark registers them in its catalog after each load, keeps the
+run log in ``<lake>/ops/`` and runs the models (dbt-spark, in this process's session, so the
+lake's embedded metastore has one JVM). Any engine that reads Iceberg opens a table from the
+newest file of its ``metadata/`` folder. ``SPARK_MASTER`` picks the cluster (``local[2]`` by
+default, or ``spark://host:7077``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.engines import Engine
+from pipelines.engines.lockfile import LoadLock
+from pipelines.engines.spark.session import (
+    DEFAULT_MASTER,
+    SPARK_FOLDER,
+    java_version,
+    spark_environment,
+    spark_settings,
+)
+from pipelines.errors import NoWarehouse, WarehouseConfigError, WarehouseUnreachable
+
+log = logging.getLogger(__name__)
+
+SCHEME = "iceberg:"
+
+
+def check_master(master: str) -> None:
+    """A standalone master (``spark://host:port``) answers, or the run stops before it starts:
+    Spark itself would wait a minute for it and then hang without executors."""
+    if not master.startswith("spark://"):
+        return
+    for address in master.removeprefix("spark://").split(","):
+        host, _, port = address.rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=5):
+                return
+        except (OSError, ValueError):
+            continue
+    raise WarehouseUnreachable(
+        f"Spark did not start on master {master}: nothing answers there; start the master "
+        "(and its workers) or set SPARK_MASTER (default local[2])"
+    )
+
+
+@dataclass(frozen=True)
+class IcebergLake(Engine):
+    """A folder of Iceberg tables and the Spark that runs the models over it."""
+
+    lake: Path
+    master: str = DEFAULT_MASTER
+    name = "spark"
+    row_address = None  # Iceberg merges are idempotent per table commit: no copy repeats
+
+    @classmethod
+    def accepts(cls, setting: str) -> bool:
+        return setting.startswith(SCHEME)
+
+    @classmethod
+    def from_setting(
+        cls, setting: str, state_folder: Path | None = None, reach: bool = True
+    ) -> IcebergLake:
+        location = setting.removeprefix(SCHEME).removeprefix("file://")
+        if "://" in location:
+            raise WarehouseConfigError(
+                f"WAREHOUSE={setting}: this release keeps a lake in a local (or mounted) folder; "
+                "give its path, iceberg:/path/to/lake"
+            )
+        if not location:
+            raise WarehouseConfigError("WAREHOUSE=iceberg: names no folder: iceberg:/path/to/lake")
+        master = os.environ.get("SPARK_MASTER") or DEFAULT_MASTER
+        return cls(Path(location).resolve(), master)
+
+    def __str__(self) -> str:
+        return f"{SCHEME}{self.lake}"
+
+    @property
+    def is_new(self) -> bool:
+        return not (self.lake / SPARK_FOLDER).exists()
+
+    def prepare(self, command: str, schemas: frozenset[str] = frozenset()) -> None:
+        if command in ("load", "transform", "forget"):
+            raise WarehouseConfigError(
+                f"WAREHOUSE={self}: the dbt models do not run on Spark in this build yet "
+                "(issue 28): `make ingest` loads the raw Iceberg tables, and `make shell` "
+                "queries them"
+            )
+        if self.lake.exists() and not self.lake.is_dir():
+            raise WarehouseConfigError(f"WAREHOUSE={self}: {self.lake} is a file, not a folder")
+        if self.is_new and command not in ("load", "ingest"):
+            raise NoWarehouse(f"no lake at {self.lake}: load it first (`make load`)")
+        java_version()
+        check_master(self.master)
+        if not os.access(self.lake if self.lake.exists() else self.lake.parent, os.W_OK):
+            raise WarehouseConfigError(f"WAREHOUSE={self}: {self.lake} cannot be written here")
+        if self.is_new:
+            log.warning("creating a new lake at %s", self.lake)
+        (self.lake / SPARK_FOLDER).mkdir(parents=True, exist_ok=True)
+
+    def lock(self, wait_seconds: float) -> AbstractContextManager:
+        # The lock file of the lake's own folder: two runs never interleave their commits.
+        return LoadLock(self.lake / SPARK_FOLDER / "lake", wait_seconds)
+
+    def session(self):
+        """This process's Spark session over the lake (started once; dbt runs in it too)."""
+        os.environ.update(spark_environment())
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder
+        for key, value in spark_settings(self.lake, self.master).items():
+            builder = builder.config(key, value)
+        try:
+            return builder.getOrCreate()
+        except Exception as exc:  # the JVM's own words, on one line
+            raise WarehouseUnreachable(
+                f"Spark did not start on master {self.master}: {str(exc).splitlines()[0]}; "
+                "check SPARK_MASTER (a spark://host:port master must be running)"
+            ) from exc
+
+    def connect(self, busy_wait: float):
+        from pipelines.engines.spark.connection import SparkSql
+
+        return SparkSql(self.session(), self.lake)
+
+    @property
+    def state_anchor(self) -> Path:
+        # dlt keeps its working folder here; its state also travels in the lake.
+        return self.lake / SPARK_FOLDER / "warehouse"
+
+    def dlt_destination(self, connection):
+        import dlt
+
+        return dlt.destinations.filesystem(bucket_url=str(self.lake))
+
+    table_format = "iceberg"
+
+    @contextmanager
+    def raw_sql(self, pipeline, connection):
+        from pipelines.engines.spark.catalog import register_dataset
+        from pipelines.engines.spark.connection import SparkRawSql
+
+        connection = connection or self.connect(0)
+        register_dataset(connection, self.lake, pipeline.dataset_name)
+        yield SparkRawSql(connection, pipeline.dataset_name)
+
+    def after_load(self, connection, dataset: str) -> None:
+        """Point Spark's catalog at each raw table's newest metadata (dlt wrote it)."""
+        from pipelines.engines.spark.catalog import register_dataset
+
+        register_dataset(connection, self.lake, dataset)
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {"WAREHOUSE": str(self), "SPARK_LAKE": str(self.lake), **spark_environment()}
+
+    def newest_value(self, column: str, order: str) -> str:
+        return f"max_by({column}, {order}) FILTER (WHERE {column} IS NOT NULL)"
+
+    def erase_deleted(self, connection, tables: list[str]):
+        """Rewrite the data files of each table rows were deleted from, then expire every
+        older snapshot and remove the files no snapshot names: nothing of the rows stays in
+        the lake."""
+        for table in tables:
+            name = ".".join(f"`{part}`" for part in table.split(".", 1))
+            connection.execute(
+                f"CALL spark_catalog.system.rewrite_data_files(table => '{table}', "
+                "options => map('rewrite-all', 'true'))"
+            )
+            connection.session.sql(
+                f"CALL spark_catalog.system.expire_snapshots(table => '{table}', "
+                "older_than => now(), retain_last => 1)"
+            ).collect()
+            connection.session.sql(f"REFRESH TABLE {name}")
+        return connection
+
+    def shell(self, sql: str | None, to_terminal: bool) -> int:
+        """Spark's SQL prompt (``spark-sql``) on the lake, with the run's settings."""
+        import subprocess
+
+        import pyspark
+
+        if self.is_new:
+            raise NoWarehouse(f"no lake at {self.lake}: load it first (`make ingest`)")
+        command = [str(Path(pyspark.__file__).parent / "bin" / "spark-sql")]
+        settings = spark_settings(self.lake, self.master)
+        command += ["--master", settings.pop("spark.master"), "--jars", settings.pop("spark.jars")]
+        for key, value in settings.items():
+            command += ["--conf", f"{key}={value}"]
+        command.append("-S")  # results only, not Spark's log
+        if sql:
+            command += ["-e", sql]
+        environment = {**os.environ, **spark_environment()}
+        return subprocess.run(command, env=environment, check=False).returncode
