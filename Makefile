@@ -26,6 +26,9 @@ DBT_COLORS := $(shell test -t 1 && echo true || echo false)
 # those into cron mail and CI logs, and a PostgreSQL URL may hold a password.
 docs docs-static lint: override export WAREHOUSE := $(DBT_WAREHOUSE)
 DBT = DBT_USE_COLORS=$(DBT_COLORS) $(BIN)/dbt
+# dbt's target folder (DBT_TARGET_PATH, which dbt reads too, moves it; the tests give each worker
+# its own).
+DBT_TARGET = $(or $(DBT_TARGET_PATH),dbt_project/target)
 DBT_DIRS = --project-dir dbt_project --profiles-dir dbt_project
 
 $(STAMP): pyproject.toml
@@ -93,18 +96,19 @@ DOCS_GENERATE = $(DBT) parse $(DBT_DIRS) --quiet && $(DBT) docs generate $(DBT_D
 # Generates the dbt docs site and serves it on http://127.0.0.1:$(DOCS_PORT) (local only).
 docs: $(ENGINE_STAMP)
 	$(DOCS_GENERATE)
-	$(BIN)/python -m pipelines.docs dbt_project/target
+	$(BIN)/python -m pipelines.docs $(DBT_TARGET)
 	$(DBT) docs serve $(DBT_DIRS) --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 # Writes the docs site as one self-contained file: dbt_project/target/static_index.html.
 docs-static: $(ENGINE_STAMP)
 	$(DOCS_GENERATE)
-	$(BIN)/python -m pipelines.docs dbt_project/target --static
+	$(BIN)/python -m pipelines.docs $(DBT_TARGET) --static
 
 # Every test: unit, integration (real DuckDB, dbt, moto S3, PostgreSQL) and end to end (make,
-# the command line, a browser). About 40 minutes on two cores.
-test: $(DEV_STAMP)
-	$(BIN)/python -m pytest
+# the command line, a browser, a Spark cluster), in two processes (pytest-xdist; each test file
+# in one, so its fixtures are built once): see the README for the time it takes.
+test: $(DEV_STAMP) $(SAMPLE)/manifest.json
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The unit tests alone: pure functions, in seconds.
 test-unit: $(DEV_STAMP)

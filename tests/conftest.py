@@ -35,6 +35,14 @@ os.environ["SUPPRESSION_LIST"] = str(
 )
 
 
+# dbt's target and log folders, one per test process (make test runs two): two dbt runs at
+# once must not write one manifest or one partial-parse file. dbt, the Makefile and
+# ``pipelines.transform.project`` all read DBT_TARGET_PATH.
+_DBT_FOLDER = Path(tempfile.mkdtemp(prefix="dbt-"))
+os.environ["DBT_TARGET_PATH"] = str(_DBT_FOLDER / "target")
+os.environ["DBT_LOG_PATH"] = str(_DBT_FOLDER / "logs")
+
+
 @pytest.fixture(autouse=True)
 def own_suppression_list(tmp_path_factory, monkeypatch) -> Path:
     path = tmp_path_factory.mktemp("suppression") / "suppression.json"

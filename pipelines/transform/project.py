@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -84,8 +85,15 @@ def dbt_command(*arguments: str, project: Path = DBT_PROJECT) -> list[str]:
     ]
 
 
+def target_path(project: Path = DBT_PROJECT) -> Path:
+    """dbt's target folder: ``DBT_TARGET_PATH`` when set (dbt reads it too), else
+    ``target/`` in the project."""
+    given = os.environ.get("DBT_TARGET_PATH")
+    return project / given if given else project / "target"
+
+
 def manifest_path(project: Path = DBT_PROJECT) -> Path:
-    return project / "target" / "manifest.json"
+    return target_path(project) / "manifest.json"
 
 
 def manifest(project: Path = DBT_PROJECT) -> dict:
@@ -112,8 +120,6 @@ def _read(path: str, mtime: float) -> dict:
 
 
 def _environment() -> dict[str, str]:
-    import os
-
     # Parsing connects nowhere, but the profile must render: any warehouse will do.
     return {"WAREHOUSE": str(PROJECT_ROOT / "data" / "warehouse.duckdb"), **os.environ}
 

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import PROJECT, make, render
+from pipelines.transform.project import target_path
+from tests.conftest import make, render
 from tests.integration.test_warehouse_access import hold
 
-TARGET = PROJECT / "dbt_project" / "target"
+TARGET = target_path()  # this test process's (DBT_TARGET_PATH, set in conftest)
 MODEL_PAGE = "#!/model/model.regal_voice_warehouse.fct_tasks"
 
 

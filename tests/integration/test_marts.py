@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.transform.project import manifest_path
 from tests.conftest import PROJECT, brand_sources, message, source_url, write_archive_file
 
 MART_SCHEMA = "analytics"
@@ -168,7 +169,7 @@ def test_consent_marts_match_the_generators_own_reckoning(loaded):
 
 def test_every_model_and_column_is_documented_and_persisted(loaded):
     warehouse, _, _ = loaded
-    dbt_manifest = json.loads((PROJECT / "dbt_project" / "target" / "manifest.json").read_text())
+    dbt_manifest = json.loads(manifest_path().read_text())
     models = [n for n in dbt_manifest["nodes"].values() if n["resource_type"] == "model"]
     assert len(models) >= 25
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -193,7 +194,7 @@ def test_every_model_and_column_is_documented_and_persisted(loaded):
 
 def test_no_layer_reads_a_later_one(loaded):
     """staging → intermediate → marts: a model reads only its own layer and the ones before."""
-    dbt_manifest = json.loads((PROJECT / "dbt_project" / "target" / "manifest.json").read_text())
+    dbt_manifest = json.loads(manifest_path().read_text())
     order = {"staging": 0, "intermediate": 1, "marts": 2}
     nodes = dbt_manifest["nodes"]
 
