@@ -338,13 +338,19 @@ def run_pipelines(
     """``python -m pipelines ARGUMENTS`` with the code checked out at ``code`` (this working
     tree by default), as cron runs it, from ``cwd`` (``code`` by default: where .dlt/ is
     read), with ``env`` added to the environment; asserts it succeeded."""
+    environment = {**os.environ, **(env or {}), "PYTHONPATH": str(code)}
+    if Path(code).resolve() != PROJECT:
+        # Another checkout keeps dbt's files in its own project: its manifest and parse state
+        # must not become this working tree's.
+        environment.pop("DBT_TARGET_PATH", None)
+        environment.pop("DBT_LOG_PATH", None)
     result = subprocess.run(
         [sys.executable, "-m", "pipelines", *arguments],
         cwd=cwd or code,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {}), "PYTHONPATH": str(code)},
+        env=environment,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
     return result

@@ -110,7 +110,8 @@ def manifest(project: Path = DBT_PROJECT) -> dict:
             env={**_environment(), "DBT_USE_COLORS": "false"},
         )
         if completed.returncode != 0:
-            raise RuntimeError(f"dbt parse failed: {completed.stdout[-2000:]}")
+            said = (completed.stdout + completed.stderr).strip()[-2000:]
+            raise RuntimeError(f"dbt parse failed (exit {completed.returncode}): {said}")
     return _read(str(path), path.stat().st_mtime)
 
 

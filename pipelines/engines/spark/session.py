@@ -76,6 +76,11 @@ def spark_settings(lake: Path, master: str = DEFAULT_MASTER) -> dict[str, str]:
             f"jdbc:derby:;databaseName={metastore};create=true"
         ),
         "spark.hadoop.datanucleus.schema.autoCreateAll": "true",
+        # Derby's own log goes beside the metastore, not into the working folder.
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={lake / SPARK_FOLDER} "
+            f"-Dderby.stream.error.file={lake / SPARK_FOLDER / 'derby.log'}"
+        ),
         "spark.hadoop.hive.metastore.schema.verification": "false",
         # As a catalog option Iceberg ignores it, and every commit then waits ~200 s for a
         # Hive lock Derby never grants; the run's own lock keeps writers apart.
