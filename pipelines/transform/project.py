@@ -121,8 +121,9 @@ def _read(path: str, mtime: float) -> dict:
 
 
 def _environment() -> dict[str, str]:
-    # Parsing connects nowhere, but the profile must render: any warehouse will do.
-    return {"WAREHOUSE": str(PROJECT_ROOT / "data" / "warehouse.duckdb"), **os.environ}
+    # Parsing connects nowhere, but the profile must render: the DuckDB target with the
+    # default file, whatever WAREHOUSE says (make exports it empty when it is not given).
+    return {**os.environ, "WAREHOUSE": str(PROJECT_ROOT / "data" / "warehouse.duckdb")}
 
 
 @dataclass(frozen=True)

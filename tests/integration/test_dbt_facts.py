@@ -36,3 +36,12 @@ def test_the_columns_a_forget_recomputes_exist():
 def test_only_tables_that_hold_rows_are_visited():
     layers = {table.layer for table in model_tables()}
     assert layers == {"intermediate", "marts"}  # staging models are views
+
+
+def test_the_manifest_is_parsed_whatever_warehouse_the_environment_names(tmp_path, monkeypatch):
+    """make exports WAREHOUSE empty when it is not given; a server's URL or a lake's would pick
+    another dbt target: parsing the project for its facts must not care."""
+    for warehouse in ("", "postgresql://nobody@127.0.0.1:9/none"):
+        monkeypatch.setenv("WAREHOUSE", warehouse)
+        monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / f"target-{len(warehouse)}"))
+        assert ("analytics", "fct_calls") in publish_partitions()
