@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from pipelines import redact
-from pipelines.config import RUN_COMMANDS, ForgetRequest, RunSettings
+from pipelines.config import LOADING, RUN_COMMANDS, ForgetRequest, RunSettings
 from pipelines.errors import (
     EXIT_ANOTHER_LOAD,
     EXIT_WAREHOUSE_BUSY,
@@ -34,8 +34,8 @@ from pipelines.settings import DEFAULT_KEEP_HOURS, DEFAULT_WAREHOUSE, SAMPLE_ROO
 SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 WAREHOUSE_HELP = (
-    f"a DuckDB file, or postgresql://user@host:port/dbname (default $WAREHOUSE or "
-    f"{DEFAULT_WAREHOUSE})"
+    "a DuckDB file, postgresql://user@host:port/dbname, or iceberg:<folder> (default "
+    f"$WAREHOUSE or {DEFAULT_WAREHOUSE})"
 )
 
 
@@ -47,8 +47,8 @@ def schema_list(text: str) -> list[str]:
 PROGRAM = "regal-voice-warehouse"
 DESCRIPTION = """\
 Loads Segment's S3 archive of Regal Voice and your brand's own sources into a warehouse
-(a DuckDB file, or PostgreSQL), builds the dbt models, and publishes a read-only copy for
-analysts.
+(a DuckDB file, PostgreSQL, or an Iceberg lake run by Spark: raw tables only, so far), builds
+the dbt models, and publishes a read-only copy for analysts.
 
 Where settings come from, first found wins: these options; the environment (REGAL_VOICE_URL,
 SOURCES="web=s3://… ios=s3://…", SEGMENT_URL, WAREHOUSE, …); dlt's config (.dlt/config.toml,
@@ -264,7 +264,7 @@ def source_layers(args: argparse.Namespace) -> tuple:
 
 def run_settings(args: argparse.Namespace) -> RunSettings:
     """The parsed options of a command the runner runs, as its settings."""
-    loads = args.command in ("load", "ingest")
+    loads = args.command in LOADING
     forget = args.command == "forget"
     return RunSettings(
         command=args.command,

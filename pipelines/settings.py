@@ -22,8 +22,9 @@ def dbt_vars(project: Path = DBT_PROJECT) -> dict:
 # The raw schemas (dlt datasets) of the two sources a Segment warehouse names: Regal Voice's,
 # and the brand source SEGMENT_URL names (other brand sources are named by the user). The
 # models read them by the same vars.
-REGAL_VOICE_DATASET = str(dbt_vars()["regal_voice_schema"])
-SEGMENT_DATASET = str(dbt_vars()["segment_schema"])
+_VARS = dbt_vars()
+REGAL_VOICE_DATASET = str(_VARS["regal_voice_schema"])
+SEGMENT_DATASET = str(_VARS["segment_schema"])
 # The two kinds of source (``ops.sources.kind``): Regal Voice's, and the brand's own.
 REGAL_VOICE = "regal_voice"
 BRAND = "brand"

@@ -96,9 +96,9 @@ class Engine(ABC):
     def dbt_environment(self) -> dict[str, str]:
         """What the committed ``profiles.yml`` reads to reach the warehouse."""
 
+    @abstractmethod
     def newest_value(self, column: str, order: str) -> str:
         """SQL for a column's newest non-null value in a group, by ``order``."""
-        raise NotImplementedError
 
     def set_aside_older_sample(self, sample_root: Path) -> None:
         """Before the bundled sample loads: move aside a warehouse built from an older
@@ -106,7 +106,8 @@ class Engine(ABC):
         return None
 
     def analysts_copy_exists(self) -> bool:
-        return not self.has_analysts_copy
+        """Whether the published copy is there (asked only of an engine that has one)."""
+        return False
 
     def publish(self, connection: Sql, keep_hours: float):
         """Bring what analysts read up to date and return what was done (its ``describe()``

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from pipelines.settings import DBT_PROJECT, PROJECT_ROOT, dbt_vars
 
 log = logging.getLogger(__name__)
@@ -138,9 +136,11 @@ class ModelTable:
 
 def model_tables(project: Path = DBT_PROJECT) -> list[ModelTable]:
     """Every model dbt writes as a table or incremental table, in name order."""
+    parsed = manifest(project)
+    own = parsed["metadata"]["project_name"]
     tables = []
-    for node in manifest(project)["nodes"].values():
-        if node["resource_type"] != "model" or node["package_name"] != project_name(project):
+    for node in parsed["nodes"].values():
+        if node["resource_type"] != "model" or node["package_name"] != own:
             continue
         config = node["config"]
         if config["materialized"] not in ("table", "incremental"):
@@ -149,10 +149,6 @@ def model_tables(project: Path = DBT_PROJECT) -> list[ModelTable]:
         layer = node["fqn"][1] if len(node["fqn"]) > 2 else ""
         tables.append(ModelTable(name, node["schema"], layer, config.get("meta") or {}))
     return sorted(tables, key=lambda table: (table.schema, table.name))
-
-
-def project_name(project: Path = DBT_PROJECT) -> str:
-    return yaml.safe_load((project / "dbt_project.yml").read_text())["name"]
 
 
 def model_schemas(project: Path = DBT_PROJECT) -> list[str]:

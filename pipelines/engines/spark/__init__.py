@@ -27,6 +27,7 @@ from pipelines.engines.spark.session import (
     spark_settings,
 )
 from pipelines.errors import NoWarehouse, WarehouseConfigError, WarehouseUnreachable
+from pipelines.segment_archive.settings import FILES_TABLE
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +149,12 @@ class IcebergLake(Engine):
         from pipelines.engines.spark.connection import SparkRawSql
 
         connection = connection or self.connect(0)
-        register_dataset(connection, self.lake, pipeline.dataset_name)
-        yield SparkRawSql(connection, pipeline.dataset_name)
+        dataset = pipeline.dataset_name
+        # after_load keeps the catalog current; a lake whose catalog never saw this schema
+        # (a metastore lost or started afresh) has its tables registered first.
+        if not connection.table_exists(dataset, FILES_TABLE):
+            register_dataset(connection, self.lake, dataset)
+        yield SparkRawSql(connection, dataset)
 
     def after_load(self, connection, dataset: str) -> None:
         """Point Spark's catalog at each raw table's newest metadata (dlt wrote it)."""
