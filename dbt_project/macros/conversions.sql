@@ -6,10 +6,10 @@
     coalesce(
         case
             when {{ number }} > 1e11
-                then to_timestamp({{ number }} / 1000)
-            else to_timestamp({{ number }})
+                then {{ timestamp_from_epoch(number ~ ' / 1000') }}
+            else {{ timestamp_from_epoch(number) }}
         end,
-        {{ try_to('cast(' ~ expression ~ ' as varchar)', 'timestamptz') }}
+        {{ try_to('cast(' ~ expression ~ ' as ' ~ sql_type('varchar') ~ ')', 'timestamptz') }}
     )
 {%- endmacro %}
 
@@ -34,8 +34,8 @@
     `trim` differ (DuckDB's also drops non-breaking spaces). pipelines/privacy/identifiers.py
     holds the loader's twin of this macro; a property-based test keeps them equal. -#}
 {% macro phone_e164(expression) -%}
-    {%- set digits = "regexp_replace(" ~ expression ~ ", '[^0-9]', '', 'g')" -%}
-    {%- set signed = "regexp_replace(" ~ expression ~ ", '[^0-9+]', '', 'g')" -%}
+    {%- set digits = replace_all(expression, '[^0-9]', '') -%}
+    {%- set signed = replace_all(expression, '[^0-9+]', '') -%}
     case
         when length({{ digits }}) = 10 and not {{ signed }} like '+%'
             then '+{{ var("default_country_code") }}' || {{ digits }}
@@ -47,7 +47,7 @@
 
 {#- The calendar day of a timestamp in the `reporting_timezone` var. -#}
 {% macro reporting_date(expression) -%}
-    cast(timezone('{{ var("reporting_timezone") }}', {{ expression }}) as date)
+    cast({{ local_time_in(var("reporting_timezone"), expression) }} as date)
 {%- endmacro %}
 
 
@@ -55,7 +55,7 @@
     (`2022-07-13 14:00:00 -07:00`): the instant it names. DuckDB reads no space before the
     offset, so it is closed up first; epoch numbers and ISO-8601 text are read as well. -#}
 {% macro local_time_to_timestamp(expression) -%}
-    {{ epoch_to_timestamp("regexp_replace(cast(" ~ expression ~ " as varchar), '\\s+([+-][0-9]{1,2}(:?[0-9]{2})?)\\s*$', '\\1')") }}
+    {{ epoch_to_timestamp(replace_all('cast(' ~ expression ~ ' as ' ~ sql_type('varchar') ~ ')', '\\s+([+-][0-9]{1,2}(:?[0-9]{2})?)\\s*$', '\\1')) }}
 {%- endmacro %}
 
 
@@ -65,8 +65,8 @@
     keep the engine's shortest exact text. -#}
 {% macro number_text(expression) -%}
     case
-        when {{ expression }} = trunc({{ expression }}) and abs({{ expression }}) < 1e15
-            then cast(cast({{ expression }} as bigint) as varchar)
-        else cast({{ expression }} as varchar)
+        when {{ expression }} = floor({{ expression }}) and abs({{ expression }}) < 1e15
+            then cast(cast({{ expression }} as bigint) as {{ sql_type('varchar') }})
+        else cast({{ expression }} as {{ sql_type('varchar') }})
     end
 {%- endmacro %}

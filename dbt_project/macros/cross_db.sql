@@ -1,8 +1,35 @@
 {#-
-    SQL that differs between the engines the models run on (DuckDB, PostgreSQL), dispatched
-    with adapter.dispatch: one model, one code path, and a second implementation only where the
-    dialects truly differ. The DuckDB implementations are the SQL the models always ran.
+    SQL that differs between the engines the models run on (DuckDB, PostgreSQL, Spark),
+    dispatched with adapter.dispatch: one model, one code path, and a second implementation
+    only where the dialects truly differ. The DuckDB implementations are the SQL the models
+    always ran. The models name types as DuckDB does (`varchar`, `timestamptz`, `float8`);
+    `sql_type` gives each engine's name for them.
 -#}
+
+
+{#- The engine's name of a type the models and contracts name (DuckDB's names). -#}
+{% macro sql_type(data_type) -%}
+    {{ return(adapter.dispatch('sql_type', 'regal_voice_warehouse')(data_type)) }}
+{%- endmacro %}
+
+{% macro default__sql_type(data_type) -%}
+    {{ return(data_type) }}
+{%- endmacro %}
+
+{#- Spark's TIMESTAMP is an instant (shown in the session's zone, UTC), as a TIMESTAMPTZ. -#}
+{% macro spark__sql_type(data_type) -%}
+    {%- set names = {
+        'varchar': 'string', 'text': 'string', 'timestamptz': 'timestamp',
+        'timestamp with time zone': 'timestamp', 'float8': 'double',
+        'double precision': 'double', 'integer': 'int', 'json': 'string',
+    } -%}
+    {{ return(names.get(data_type | lower | trim, data_type)) }}
+{%- endmacro %}
+
+{#- dbt's own casts (a contract's empty schema among them) in the engine's type names. -#}
+{% macro spark__cast(field, type) -%}
+    cast({{ field }} as {{ sql_type(type) }})
+{%- endmacro %}
 
 
 {#- `expression` as `data_type`, or null when it does not convert (DuckDB's try_cast): raw
@@ -54,6 +81,23 @@
 {%- endmacro %}
 
 
+{#- Spark's casts return null for what does not convert (ANSI mode off, its default), but
+    read more than DuckDB's: whole numbers are rounded (Spark would drop a fraction or give
+    null) and instants must look like ISO-8601 (Spark also reads `2026` or `2026-1-5`). -#}
+{% macro spark__try_to(expression, data_type) -%}
+    {%- set kind = data_type | lower -%}
+    {%- if kind in ('bigint', 'integer', 'int') -%}
+        cast(round(cast({{ expression }} as decimal(38, 9))) as bigint)
+    {%- elif kind in ('timestamptz', 'timestamp with time zone') -%}
+        {%- set text = 'cast(' ~ expression ~ ' as string)' -%}
+        case when {{ text }} rlike '^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?\\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)?\\s*$'
+            then cast({{ text }} as timestamp) end
+    {%- else -%}
+        cast({{ expression }} as {{ sql_type(data_type) }})
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Seconds since 1970-01-01 UTC of a timestamp, with fractions. -#}
 {% macro epoch_seconds(expression) -%}
     {{ return(adapter.dispatch('epoch_seconds', 'regal_voice_warehouse')(expression)) }}
@@ -65,6 +109,68 @@
 
 {% macro postgres__epoch_seconds(expression) -%}
     extract(epoch from {{ expression }})
+{%- endmacro %}
+
+{% macro spark__epoch_seconds(expression) -%}
+    (cast(unix_micros({{ expression }}) as double) / 1000000)
+{%- endmacro %}
+
+
+{#- The instant `seconds` (a double) after 1970-01-01 UTC. -#}
+{% macro timestamp_from_epoch(seconds) -%}
+    {{ return(adapter.dispatch('timestamp_from_epoch', 'regal_voice_warehouse')(seconds)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_from_epoch(seconds) -%}
+    to_timestamp({{ seconds }})
+{%- endmacro %}
+
+{% macro spark__timestamp_from_epoch(seconds) -%}
+    timestamp_micros(cast(round(({{ seconds }}) * 1000000) as bigint))
+{%- endmacro %}
+
+
+{#- The wall-clock time in `zone` (an IANA name) of an instant, without a zone. -#}
+{% macro local_time_in(zone, instant) -%}
+    {{ return(adapter.dispatch('local_time_in', 'regal_voice_warehouse')(zone, instant)) }}
+{%- endmacro %}
+
+{% macro default__local_time_in(zone, instant) -%}
+    timezone('{{ zone }}', {{ instant }})
+{%- endmacro %}
+
+{% macro spark__local_time_in(zone, instant) -%}
+    from_utc_timestamp({{ instant }}, '{{ zone }}')
+{%- endmacro %}
+
+
+{#- The instant a wall-clock time (a timestamp without zone) names in `zone`. -#}
+{% macro instant_of_local(zone, local_time) -%}
+    {{ return(adapter.dispatch('instant_of_local', 'regal_voice_warehouse')(zone, local_time)) }}
+{%- endmacro %}
+
+{% macro default__instant_of_local(zone, local_time) -%}
+    timezone('{{ zone }}', {{ local_time }})
+{%- endmacro %}
+
+{% macro spark__instant_of_local(zone, local_time) -%}
+    to_utc_timestamp({{ local_time }}, '{{ zone }}')
+{%- endmacro %}
+
+
+{#- Every match of `pattern` in `expression` replaced (`\\1` names the first group). -#}
+{% macro replace_all(expression, pattern, replacement) -%}
+    {{ return(adapter.dispatch('replace_all', 'regal_voice_warehouse')(expression, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+
+{#- Java's regular expressions: every match is replaced, and a group is `$1`; Spark reads a
+    backslash in a string literal as an escape, so the pattern's are doubled. -#}
+{% macro spark__replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, '{{ pattern | replace('\\', '\\\\') }}', '{{ replacement | replace('\\', '$') }}')
 {%- endmacro %}
 
 
@@ -82,6 +188,12 @@
 {% macro default__first_by(value, order_by, condition, which) -%}
     arg_{{ which }}({{ value }}, {{ order_by }})
     {%- if condition is not none %} filter (where {{ condition }}){% endif %}
+{%- endmacro %}
+
+{% macro spark__first_by(value, order_by, condition, which) -%}
+    {{ which }}_by({{ value }}, {{ order_by }}) filter (
+        where {{ value }} is not null and {{ order_by }} is not null
+        {%- if condition is not none %} and ({{ condition }}){% endif %})
 {%- endmacro %}
 
 {% macro postgres__first_by(value, order_by, condition, which) -%}
@@ -103,6 +215,10 @@
             {{ last_day }},
             interval '1 day'
         ))
+{%- endmacro %}
+
+{% macro spark__each_day(first_day, last_day) -%}
+    explode(sequence({{ first_day }}, {{ last_day }}, interval 1 day))
 {%- endmacro %}
 
 {% macro postgres__each_day(first_day, last_day) -%}
@@ -131,6 +247,18 @@
         ) = 1
 {%- endmacro %}
 
+{#- Spark 3.5 has no QUALIFY: the row number is a column of its own, which follows the rows. -#}
+{% macro spark__first_row_per(relation, partition_by, order_by, condition, also) -%}
+    select * from (
+        select *{{ ', ' ~ also if also }},
+            row_number() over (partition by {{ partition_by }} order by {{ order_by }}) as row_number_in_group__
+        from {{ relation }}
+        {%- if condition %}
+        where {{ condition }}
+        {%- endif %}
+    ) where row_number_in_group__ = 1
+{%- endmacro %}
+
 {% macro postgres__first_row_per(relation, partition_by, order_by, condition, also) -%}
     select distinct on ({{ partition_by }}) *{{ ', ' ~ also if also }}
     from {{ relation }}
@@ -148,6 +276,10 @@
 
 {% macro default__epoch_milliseconds(expression) -%}
     epoch_ms({{ expression }})
+{%- endmacro %}
+
+{% macro spark__epoch_milliseconds(expression) -%}
+    unix_millis({{ expression }})
 {%- endmacro %}
 
 {% macro postgres__epoch_milliseconds(expression) -%}
@@ -168,6 +300,10 @@
         and json_type({{ json_text }}) = 'ARRAY'
 {%- endmacro %}
 
+{% macro spark__is_json_array(json_text) -%}
+    json_array_length({{ json_text }}) is not null
+{%- endmacro %}
+
 {% macro postgres__is_json_array(json_text) -%}
     {{ json_text }} ~ '^\s*\['
 {%- endmacro %}
@@ -179,6 +315,11 @@
 
 {% macro default__json_array_elements_of(json_text) -%}
     unnest(cast(json_extract({{ json_text }}, '$[*]') as json[]))
+{%- endmacro %}
+
+{#- Each element as JSON text (an object stays an object's text). -#}
+{% macro spark__json_array_elements_of(json_text) -%}
+    explode(from_json({{ json_text }}, 'array<string>'))
 {%- endmacro %}
 
 {% macro postgres__json_array_elements_of(json_text) -%}
@@ -194,6 +335,10 @@
     json_extract_string({{ json_value }}, '$.{{ key }}')
 {%- endmacro %}
 
+{% macro spark__json_text_of(json_value, key) -%}
+    get_json_object({{ json_value }}, '$.{{ key }}')
+{%- endmacro %}
+
 {% macro postgres__json_text_of(json_value, key) -%}
     ({{ json_value }} ->> '{{ key }}')
 {%- endmacro %}
@@ -205,6 +350,10 @@
 {%- endmacro %}
 
 {% macro default__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
     double
 {%- endmacro %}
 
@@ -234,6 +383,10 @@
 
 {% macro default__utc_text(expression) -%}
     strftime({{ expression }} at time zone 'UTC', '%Y-%m-%d %H:%M:%S.%f') || '+00'
+{%- endmacro %}
+
+{% macro spark__utc_text(expression) -%}
+    date_format({{ expression }}, 'yyyy-MM-dd HH:mm:ss.SSSSSS') || '+00'
 {%- endmacro %}
 
 {% macro postgres__utc_text(expression) -%}

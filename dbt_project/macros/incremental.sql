@@ -38,7 +38,7 @@
     {%- if parts -%}
         (select max(loaded_at) from ({{ parts | join(' union all ') }}) as loads)
     {%- else -%}
-        cast(null as timestamptz)
+        cast(null as {{ sql_type('timestamptz') }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -77,7 +77,7 @@
     {%- if since is none -%}
         true
     {%- else -%}
-        {{ column }} > cast('{{ since }}' as timestamptz)
+        {{ column }} > cast('{{ since }}' as {{ sql_type('timestamptz') }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -95,7 +95,7 @@
 {#- When this build started: the `refreshed_at` of every row it writes, so the rows a build
     recomputed are the rows whose `refreshed_at` is its own. -#}
 {% macro build_time() -%}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00' as timestamptz)
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00' as {{ sql_type('timestamptz') }})
 {%- endmacro %}
 
 
@@ -146,7 +146,30 @@
     {%- set is_complete = not (args.get('select') or args.get('exclude') or args.get('selector')
         or args.get('resource_types') or (skipped_types | reject('equalto', 'unit_test') | list)) -%}
     {%- set checksum = var('project_checksum', none) -%}
+    {%- do run_and_commit(builds_table_ddl()) -%}
     {%- set record -%}
+    insert into ops.dbt_builds
+    select
+        '{{ invocation_id }}',
+        '{{ flags.WHICH }}',
+        now(),
+        cast(null as {{ sql_type('timestamptz') }}),
+        {{ raw_watermark_sql() }},
+        {{ "'" ~ checksum ~ "'" if checksum else 'cast(null as ' ~ sql_type('varchar') ~ ')' }},
+        {{ 'true' if flags.FULL_REFRESH else 'false' }},
+        {{ 'true' if is_complete else 'false' }},
+        'running'
+    {%- endset -%}
+    {{ run_and_commit(record) }}
+{%- endmacro %}
+
+
+{#- The table of builds (the ops schema's other tables are the loader's: ops/schema.py). -#}
+{% macro builds_table_ddl() -%}
+    {{ return(adapter.dispatch('builds_table_ddl', 'regal_voice_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__builds_table_ddl() -%}
     create schema if not exists ops;
     create table if not exists ops.dbt_builds (
         invocation_id varchar primary key,
@@ -158,20 +181,7 @@
         is_full_refresh boolean not null,
         is_complete boolean not null,
         status varchar not null
-    );
-    insert into ops.dbt_builds values (
-        '{{ invocation_id }}',
-        '{{ flags.WHICH }}',
-        now(),
-        null,
-        {{ raw_watermark_sql() }},
-        {{ "'" ~ checksum ~ "'" if checksum else 'null' }},
-        {{ 'true' if flags.FULL_REFRESH else 'false' }},
-        {{ 'true' if is_complete else 'false' }},
-        'running'
     )
-    {%- endset -%}
-    {{ run_and_commit(record) }}
 {%- endmacro %}
 
 
@@ -252,4 +262,27 @@
     {%- else -%}
         cast(null as date)
     {%- endfor -%}
+{%- endmacro %}
+
+
+{#- Spark runs one statement at a time, and keeps no transaction to commit. -#}
+{% macro spark__run_and_commit(sql) -%}
+    {%- for statement in sql.split(';') if statement.strip() -%}
+        {%- do run_query(statement) -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- An Iceberg table at <lake>/ops/dbt_builds (the schema's location is the lake's). -#}
+{% macro spark__builds_table_ddl() -%}
+    create table if not exists ops.dbt_builds (
+        invocation_id string not null,
+        command string not null,
+        started_at timestamp not null,
+        finished_at timestamp,
+        raw_watermark timestamp,
+        project_checksum string,
+        is_full_refresh boolean not null,
+        is_complete boolean not null,
+        status string not null
+    ) using iceberg
 {%- endmacro %}

@@ -21,7 +21,7 @@
 {% macro staged_envelope() -%}
         id as message_id,
         user_id,
-        "timestamp" as occurred_at,
+        {{ adapter.quote('timestamp') }} as occurred_at,
         received_at,
         uuid_ts as loaded_at
 {%- endmacro %}
@@ -33,7 +33,7 @@
 {% macro staged_task_fields(task_id='task_id') -%}
         {{ task_id }} as task_id,
         lower(channel) as channel,
-        "type" as task_type,
+        {{ adapter.quote('type') }} as task_type,
         queue,
         campaign_id,
         campaign_friendly_id,

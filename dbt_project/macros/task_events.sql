@@ -67,7 +67,7 @@
         {%- if name in expressions %}
         {{ expressions[name] }} as {{ name }}
         {%- else %}
-        cast(null as {{ data_type }}) as {{ name }}
+        cast(null as {{ sql_type(data_type) }}) as {{ name }}
         {%- endif %}{{ "," if not loop.last }}
     {%- endfor %}
 {%- endmacro %}

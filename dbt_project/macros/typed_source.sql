@@ -116,7 +116,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if typed | length == 0 -%}
-        cast(null as {{ data_type }})
+        cast(null as {{ sql_type(data_type) }})
     {%- elif typed | length == 1 -%}
         {{ typed[0] }}
     {%- else -%}

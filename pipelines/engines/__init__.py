@@ -31,6 +31,9 @@ class Engine(ABC):
     # The engine's own address of a row, to delete one copy of two identical rows; None where
     # a load's table commits cannot repeat a row (Iceberg's merges).
     row_address: ClassVar[str | None]
+    # Whether dbt runs inside this process (sharing a session the engine started) rather than
+    # as its own program.
+    dbt_in_process: ClassVar[bool] = False
 
     @classmethod
     @abstractmethod

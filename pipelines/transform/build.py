@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,8 +24,8 @@ from pipelines.ops.catalog import Sql, table_exists
 from pipelines.ops.registry import NamedSchemas
 from pipelines.segment_archive.settings import FILES_TABLE
 from pipelines.transform.project import (
-    dbt_command,
     freshness_threshold_hours,
+    invoke_dbt,
     project_checksum,
     project_var,
 )
@@ -120,17 +118,17 @@ def run_dbt_build(
     checksum: str,
     named: NamedSchemas | None = None,
     forgotten: dict | None = None,
+    in_process: bool = False,
 ) -> None:
     """``connection_environment``: what the committed profile reads to reach the warehouse
     (``WAREHOUSE``, and the ``PG*`` variables for a server; ``targets.py``)."""
-    env = {**os.environ, **connection_environment}
     # Colours only for a person at a terminal: in cron mail they are escape codes.
-    env["DBT_USE_COLORS"] = "true" if sys.stdout.isatty() else "false"
+    env = {**connection_environment, "DBT_USE_COLORS": "true" if sys.stdout.isatty() else "false"}
     arguments = build_arguments(plan, checksum, named, forgotten)
-    completed = subprocess.run(dbt_command(*arguments), env=env)
-    if completed.returncode != 0:
+    code = invoke_dbt(arguments, env, in_process)
+    if code != 0:
         raise DbtFailed(
-            f"dbt build failed (exit {completed.returncode}); the failing models and tests "
+            f"dbt build failed (exit {code}); the failing models and tests "
             "are listed above and in dbt_project/logs/dbt.log. The next run builds them again"
         )
 
@@ -183,7 +181,9 @@ def build_models(
         # wait until nobody else holds it.
         connection.close()
         engine.connect(busy_wait).close()
-        run_dbt_build(engine.dbt_environment(), plan, checksum, named, forgotten)
+        run_dbt_build(
+            engine.dbt_environment(), plan, checksum, named, forgotten, engine.dbt_in_process
+        )
         connection = engine.connect(busy_wait)
     for warning in stale_sources(connection, freshness_threshold_hours(), schemas):
         log.warning("freshness: %s", warning)

@@ -83,6 +83,28 @@ def dbt_command(*arguments: str, project: Path = DBT_PROJECT) -> list[str]:
     ]
 
 
+def invoke_dbt(arguments: list[str], environment: dict[str, str], in_process: bool = False) -> int:
+    """Run dbt with ``environment`` added to this process's; its exit code. ``in_process``: in
+    this interpreter (dbt's Python API), where an engine's session started by the run is the
+    one dbt's adapter finds."""
+    if not in_process:
+        return subprocess.run(dbt_command(*arguments), env={**os.environ, **environment}).returncode
+    from dbt.cli.main import dbtRunner
+
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        result = dbtRunner().invoke(dbt_command(*arguments)[1:])
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    # dbt's own exit codes: 1 for failed models or tests, 2 when dbt itself could not run.
+    return 0 if result.success else 1 if result.exception is None else 2
+
+
 def target_path(project: Path = DBT_PROJECT) -> Path:
     """dbt's target folder: ``DBT_TARGET_PATH`` when set (dbt reads it too), else
     ``target/`` in the project."""

@@ -33,10 +33,14 @@ def con():
 
 
 def dbt_macro_sql(expression: str) -> str:
-    """The dbt project's own ``phone_e164`` macro, rendered with its default var."""
-    source = (PROJECT / "dbt_project" / "macros" / "conversions.sql").read_text()
+    """The dbt project's own ``phone_e164`` macro, rendered with its default var, and DuckDB's
+    implementation of the dispatched macro it calls."""
+    folder = PROJECT / "dbt_project" / "macros"
     environment = jinja2.Environment(extensions=["jinja2.ext.do"])
-    macros = environment.from_string(source).make_module({"var": lambda name: "1"})
+    cross_db = environment.from_string((folder / "cross_db.sql").read_text()).make_module({})
+    macros = environment.from_string((folder / "conversions.sql").read_text()).make_module(
+        {"var": lambda name: "1", "replace_all": cross_db.default__replace_all}
+    )
     return str(macros.phone_e164(expression))
 
 

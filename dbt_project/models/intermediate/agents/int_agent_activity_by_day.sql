@@ -23,11 +23,11 @@ clipped as (
         activity_name,
         is_available,
         cast(day_start as date) as activity_date,
-        greatest(started_at, timezone('{{ var("reporting_timezone") }}', cast(day_start as timestamp)))
+        greatest(started_at, {{ instant_of_local(var("reporting_timezone"), 'cast(day_start as timestamp)') }})
             as clipped_start,
         least(
             ended_at,
-            timezone('{{ var("reporting_timezone") }}', cast(day_start as timestamp) + interval '1 day')
+            {{ instant_of_local(var("reporting_timezone"), "cast(day_start as timestamp) + interval '1 day'") }}
         ) as clipped_end
     from days
 )

@@ -54,7 +54,7 @@ valid_records as (
 
 select
     md5(concat_ws(
-        '|', phone, channel, cast(is_subscribed as varchar),
+        '|', phone, channel, cast(is_subscribed as {{ sql_type('varchar') }}),
         {{ epoch_milliseconds('effective_at') }}, changed_by
     )) as consent_event_id,
     *

@@ -17,8 +17,8 @@ with edits as (
 -- One branch per attribute; with none yet, one branch of typed columns and no rows.
 changes as (
     {%- for attribute in attributes or [none] %}
-        {%- set old_value = 'changes_' ~ attribute ~ '_old_value' if attribute else 'cast(null as varchar)' %}
-        {%- set new_value = 'changes_' ~ attribute ~ '_new_value' if attribute else 'cast(null as varchar)' %}
+        {%- set old_value = 'changes_' ~ attribute ~ '_old_value' if attribute else 'cast(null as ' ~ sql_type('varchar') ~ ')' %}
+        {%- set new_value = 'changes_' ~ attribute ~ '_new_value' if attribute else 'cast(null as ' ~ sql_type('varchar') ~ ')' %}
         select
             message_id,
             user_id,
@@ -28,7 +28,7 @@ changes as (
             contact_phone,
             changed_by,
             changed_at,
-            {{ "'" ~ attribute ~ "'" if attribute else 'cast(null as varchar)' }} as attribute,  -- noqa: RF04
+            {{ "'" ~ attribute ~ "'" if attribute else 'cast(null as ' ~ sql_type('varchar') ~ ')' }} as attribute,  -- noqa: RF04
             {{ old_value }} as old_value,
             {{ new_value }} as new_value
         from edits

@@ -18,7 +18,7 @@ with still_pending as (
         select callback_request_id from {{ this }}
         where callback_status = 'pending'
     {%- else %}
-        select cast(null as varchar) as callback_request_id
+        select cast(null as {{ sql_type('varchar') }}) as callback_request_id
         where false
     {%- endif %}
 ),

@@ -19,7 +19,7 @@ conversion_tracks as (
         coalesce(tracks.event_text, tracks.event) as event,  -- noqa: RF04
         tracks.source,  -- noqa: RF04
         tracks.user_id,
-        tracks."timestamp" as converted_at,  -- noqa: RF06
+        tracks.{{ adapter.quote('timestamp') }} as converted_at,  -- noqa: RF06
         tracks.uuid_ts as loaded_at
     from tracks
     where coalesce(tracks.event_text, tracks.event) in ('{{ conversion_events | join("', '") }}')

@@ -10,9 +10,10 @@ final as (
     select
         message_id as task_event_id,
         task_id,
-        row_number() over (
+        -- bigint on every engine (Spark's row_number is an int).
+        cast(row_number() over (
             partition by task_id order by occurred_at, lifecycle_rank, received_at, message_id
-        ) as event_sequence,
+        ) as bigint) as event_sequence,
         event_name,
         occurred_at,
         received_at,

@@ -15,7 +15,7 @@ renamed as (
         source,
         ip,
         -- quoted: `text` is a type name in PostgreSQL
-        "text" as opt_in_text  -- noqa: RF06
+        {{ adapter.quote('text') }} as opt_in_text
     from source
 )
 

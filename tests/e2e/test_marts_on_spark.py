@@ -1,0 +1,89 @@
+"""`make load` into an Iceberg lake through a real Spark standalone cluster (a master and two
+1.5 GB workers on 127.0.0.1) equals `make load` into DuckDB, row for row: the raw tables
+(read with pyiceberg from their newest metadata, as any Iceberg reader opens them) and every
+mart, after a first load (a full build) and after new files (an incremental build, equal to a
+full build of everything). Issue 28.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.sample.archive import generate_archive
+from pipelines.settings import SAMPLE_BRAND_SOURCES
+from tests.conftest import checksums, load_arguments, run_pipelines
+from tests.support.mart_rows import differences, duckdb_marts, lake_marts, marts
+from tests.support.spark_cluster import spark_cluster
+
+pytestmark = pytest.mark.slow
+
+RAW_SCHEMAS = ("regal_voice", *SAMPLE_BRAND_SOURCES)
+# What says when or in which run a row was written, not what it holds.
+RUN_COLUMNS = frozenset({"_dlt_load_id", "_dlt_id", "uuid_ts", "read_at"})
+
+
+def lake_checksums(lake: Path) -> dict[str, tuple[int, int]]:
+    """``checksums`` of every raw Iceberg table of the lake, read with pyiceberg from each
+    table's newest metadata file, as any other engine would open it."""
+    from pyiceberg.table import StaticTable
+
+    copy = lake.parent / "lake-as-duckdb.duckdb"
+    copy.unlink(missing_ok=True)
+    with duckdb.connect(str(copy)) as con:
+        for schema in RAW_SCHEMAS:
+            con.execute(f'CREATE SCHEMA "{schema}"')
+            for table in sorted(p for p in (lake / schema).iterdir() if (p / "metadata").is_dir()):
+                newest = sorted((table / "metadata").glob("*.metadata.json"))[-1]
+                rows = StaticTable.from_metadata(str(newest)).scan().to_arrow()
+                con.register("rows", rows)
+                con.execute(f'CREATE TABLE "{schema}"."{table.name}" AS SELECT * FROM rows')
+                con.unregister("rows")
+    return raw_checksums(copy)
+
+
+def raw_checksums(warehouse: Path) -> dict[str, tuple[int, int]]:
+    return checksums(warehouse, schemas=RAW_SCHEMAS, ignore_columns=RUN_COLUMNS)
+
+
+def test_make_load_on_a_standalone_cluster_equals_duckdb(tmp_path):
+    generated = tmp_path / "generated"
+    generate_archive(generated, days=2, tasks_per_day=30, messages_per_file=150)
+    archive = tmp_path / "archive"
+    files = sorted(generated.rglob("*.gz"))
+    last_day = max(path.parent.name for path in files)
+
+    def add(paths: list[Path]) -> None:
+        for path in paths:
+            target = archive / path.relative_to(generated)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+    lake, on_duckdb = tmp_path / "lake", tmp_path / "duckdb" / "warehouse.duckdb"
+    with spark_cluster() as master:
+        for step, paths in enumerate(
+            [
+                [path for path in files if path.parent.name != last_day],
+                [path for path in files if path.parent.name == last_day],
+            ]
+        ):
+            add(paths)
+            ran = run_pipelines(
+                *load_arguments(archive, f"iceberg:{lake}"), env={"SPARK_MASTER": master}
+            )
+            assert f"models: {'full' if step == 0 else 'incremental'} build" in ran.stderr
+            run_pipelines(*load_arguments(archive, on_duckdb))
+            assert lake_checksums(lake) == raw_checksums(on_duckdb), f"raw, after load {step + 1}"
+            found = differences(marts(duckdb_marts(on_duckdb)), marts(lake_marts(lake)))
+            assert found == [], f"marts, after load {step + 1}: {found}"
+    # The incremental build equals a full build of the whole archive.
+    full = tmp_path / "full" / "warehouse.duckdb"
+    run_pipelines(*load_arguments(archive, full))
+    assert differences(marts(duckdb_marts(full)), marts(lake_marts(lake))) == []
+    # Every table where the README says, and nothing staged left among them.
+    for table in ("regal_voice/call_completed", "web/identifies", "analytics/fct_calls"):
+        assert (lake / table / "metadata").is_dir() and (lake / table / "data").is_dir(), table
+    assert [p.name for p in (lake / "analytics").iterdir() if "__dbt" in p.name] == []
