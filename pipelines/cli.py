@@ -302,13 +302,14 @@ def report(args: argparse.Namespace) -> Path:
     from pipelines.report import build_report
 
     engine = engine_for(warehouse_setting(args), reach=False)
-    catalog = engine.analysts_file()
-    if catalog is None:
+    reader = engine.reader()
+    if reader is None:
         raise WarehouseConfigError(
-            f"`report` reads a DuckDB warehouse's analysts' copy; {engine} is read directly "
-            "(`make shell`, or any BI tool), schema analytics"
+            f"`report` reads a DuckDB warehouse's analysts' copy or a lake; {engine} is read "
+            "directly (`make shell`, or any BI tool), schema analytics"
         )
-    return build_report(catalog, engine.report_path())
+    with reader:
+        return build_report(reader, engine.report_path())
 
 
 def sample(args: argparse.Namespace) -> None:
@@ -322,6 +323,9 @@ def sample(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    # pyiceberg says which file reader it picked, and py4j each call into Spark's JVM.
+    for chatty in ("pyiceberg", "py4j"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     redact.remember_environment(dict(os.environ))
     redact.install()
     try:

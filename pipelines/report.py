@@ -14,12 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import plotly.express as px
 import plotly.io as pio
 
-from pipelines.errors import NoAnalystsCopy
 from pipelines.transform.project import project_var, reporting_timezone
 
 
@@ -166,44 +164,42 @@ def charts(timezone: str, threshold_seconds: int = 60) -> list[Chart]:
     ]
 
 
-def build_report(catalog: Path, target: Path, timezone: str | None = None) -> Path:
-    """Write the report of the analysts' copy ``catalog`` (a DuckDB file) to ``target``."""
-    if not catalog.exists():
-        raise NoAnalystsCopy(f"no analysts' copy at {catalog}: run `make load` first")
+def build_report(con, target: Path, timezone: str | None = None) -> Path:
+    """Write the report of what analysts read (``con``, a DuckDB connection on the analysts'
+    copy or on a lake: ``Engine.reader``) to ``target``."""
     timezone = timezone or reporting_timezone()
     sections = []
-    with duckdb.connect(str(catalog), read_only=True) as con:
-        first_day, last_day = con.sql(
-            "SELECT min(activity_date), max(activity_date) FROM analytics.agg_queue_daily"
-        ).fetchall()[0]
-        figures = []
-        for headline in HEADLINES:
-            value = con.sql(headline.sql).fetchall()[0][0]
-            shown = "n/a" if value is None else headline.shown(value)
-            figures.append(
-                f"<div class='figure'><b>{html.escape(shown)}</b>"
-                f"<span>{html.escape(headline.label)}</span></div>"
+    first_day, last_day = con.sql(
+        "SELECT min(activity_date), max(activity_date) FROM analytics.agg_queue_daily"
+    ).fetchall()[0]
+    figures = []
+    for headline in HEADLINES:
+        value = con.sql(headline.sql).fetchall()[0][0]
+        shown = "n/a" if value is None else headline.shown(value)
+        figures.append(
+            f"<div class='figure'><b>{html.escape(shown)}</b>"
+            f"<span>{html.escape(headline.label)}</span></div>"
+        )
+    for number, chart in enumerate(charts(timezone, service_level_seconds())):
+        frame = con.sql(chart.sql).df()
+        if frame.empty:
+            body = "<p class='empty'>No data yet.</p>"
+        else:
+            fig = chart.draw(frame)
+            fig.update_layout(margin={"l": 40, "r": 20, "t": 20, "b": 40}, height=360)
+            body = pio.to_html(
+                fig,
+                full_html=False,
+                include_plotlyjs=number == 0,  # once, inline: the page works offline
+                config={"displaylogo": False, "responsive": True},
             )
-        for number, chart in enumerate(charts(timezone, service_level_seconds())):
-            frame = con.sql(chart.sql).df()
-            if frame.empty:
-                body = "<p class='empty'>No data yet.</p>"
-            else:
-                fig = chart.draw(frame)
-                fig.update_layout(margin={"l": 40, "r": 20, "t": 20, "b": 40}, height=360)
-                body = pio.to_html(
-                    fig,
-                    full_html=False,
-                    include_plotlyjs=number == 0,  # once, inline: the page works offline
-                    config={"displaylogo": False, "responsive": True},
-                )
-            sections.append(
-                f"<section class='chart'><h2>{html.escape(chart.title)}</h2>"
-                f"<p>{html.escape(chart.explanation)}</p>{body}</section>"
-            )
-        loaded = con.sql(
-            "SELECT max(finished_at) FROM ops.load_runs WHERE status = 'succeeded'"
-        ).fetchall()[0][0]
+        sections.append(
+            f"<section class='chart'><h2>{html.escape(chart.title)}</h2>"
+            f"<p>{html.escape(chart.explanation)}</p>{body}</section>"
+        )
+    loaded = con.sql(
+        "SELECT max(finished_at) FROM ops.load_runs WHERE status = 'succeeded'"
+    ).fetchall()[0][0]
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     freshness = f"last successful load {loaded:%Y-%m-%d %H:%M} UTC" if loaded else "no load yet"
     period = f"{first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}" if first_day else "no data yet"

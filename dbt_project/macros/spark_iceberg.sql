@@ -9,6 +9,14 @@
       the delete, and some models read their own table), then the keys are deleted and the
       rows inserted. Spark has no transaction over the two; a build that fails between them
       is recorded as failed, and the next build recomputes the same keys.
+    - A view is dropped before it is created again. Iceberg keeps a view in a Hive metastore as
+      an Iceberg view, and `create or replace` writes its new version there, but Spark 3.5
+      reads a session-catalog view from the metastore's own view text, which only creation
+      writes: a replaced view kept answering with its first SQL (a column the raw table
+      gained later stayed null).
+    - A table dropped (a full refresh) goes with its files (`purge`): a table created again at
+      the same place starts its metadata files from 00000 again, and a reader that opens the
+      newest file of `metadata/` must not find the dropped table's there.
 -#}
 
 {% macro spark__create_schema(relation) -%}
@@ -89,4 +97,17 @@
 {% macro metastore_comment(text) -%}
     {%- set short = text if text | length <= 250 else text[:249] ~ '…' -%}
     {{ return(short | replace('\\', '\\\\') | replace("'", "\\'")) }}
+{%- endmacro %}
+
+
+{% macro spark__create_view_as(relation, sql) -%}
+    {%- do run_query('drop view if exists ' ~ relation) -%}
+    {{ return(dbt.spark__create_view_as(relation, sql)) }}
+{%- endmacro %}
+
+
+{% macro spark__drop_relation(relation) -%}
+    {%- call statement('drop_relation', auto_begin=False) -%}
+        drop {{ relation.type }} if exists {{ relation }}{{ ' purge' if relation.type == 'table' }}
+    {%- endcall -%}
 {%- endmacro %}

@@ -127,8 +127,13 @@ class Engine(ABC):
         when given. Its exit code."""
 
     def analysts_file(self) -> Path | None:
-        """The DuckDB file analysts open (``make report`` reads it); None where they read
-        a server."""
+        """The DuckDB file analysts open; None where they read a server or a lake."""
+        return None
+
+    def reader(self):
+        """A read-only DuckDB connection on what analysts read (``make report`` reads it),
+        which never waits for a load; None where the engine has none (a server, read
+        directly)."""
         return None
 
     def report_path(self) -> Path | None:

@@ -58,3 +58,21 @@ def columns_of(con: Sql, schema: str, table: str) -> list[str]:
         [schema, table],
     ).fetchall()
     return [name for (name,) in rows]
+
+
+def base_table_columns(con: Sql, schemas: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """``(schema, table, column, lower-case type)`` of every base table (not a view) of
+    ``schemas``, tables in name order and columns in theirs."""
+    if hasattr(con, "base_table_columns"):
+        return con.base_table_columns(schemas)
+    marks = ", ".join("?" for _ in schemas)
+    return con.execute(
+        "SELECT c.table_schema, c.table_name, c.column_name, lower(c.data_type) "
+        "FROM information_schema.columns AS c JOIN information_schema.tables AS t "
+        "ON c.table_catalog = t.table_catalog AND c.table_schema = t.table_schema "
+        "AND c.table_name = t.table_name "
+        f"WHERE c.table_catalog = current_database() AND c.table_schema IN ({marks}) "
+        "AND t.table_type = 'BASE TABLE' "
+        "ORDER BY c.table_schema, c.table_name, c.ordinal_position",
+        list(schemas),
+    ).fetchall()

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from pipelines.errors import ForgetRequestError
-from pipelines.ops.catalog import Sql, table_exists
+from pipelines.ops.catalog import Sql, base_table_columns, table_exists
 from pipelines.privacy.identifiers import (
     ANONYMOUS_ID,
     EMAIL,
@@ -142,17 +142,7 @@ def raw_tables(con: Sql, schemas: Iterable[str]) -> list[RawTable]:
     schemas = list(schemas)
     if not schemas:
         return []
-    marks = ", ".join("?" for _ in schemas)
-    rows = con.execute(
-        "SELECT c.table_schema, c.table_name, c.column_name, lower(c.data_type) "
-        "FROM information_schema.columns AS c JOIN information_schema.tables AS t "
-        "ON c.table_catalog = t.table_catalog AND c.table_schema = t.table_schema "
-        "AND c.table_name = t.table_name "
-        f"WHERE c.table_catalog = current_database() AND c.table_schema IN ({marks}) "
-        "AND t.table_type = 'BASE TABLE' "
-        "ORDER BY c.table_schema, c.table_name, c.ordinal_position",
-        schemas,
-    ).fetchall()
+    rows = base_table_columns(con, schemas)
     columns: dict[tuple[str, str], dict[str, str]] = {}
     times: dict[tuple[str, str], list[str]] = {}
     for schema, table, column, data_type in rows:

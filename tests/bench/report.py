@@ -127,65 +127,106 @@ def targets(results: list[Measurement]) -> list[dict]:
 
 
 def engines(results: list[Measurement]) -> list[dict]:
-    """DuckDB beside PostgreSQL on the history both were run on (issue 15: no target)."""
+    """DuckDB beside PostgreSQL and Spark (``local[2]`` and a two-worker cluster) on the history
+    they were all run on (issues 15 and 28: no target)."""
     on_postgres = _step(results, "postgres: load + models in full")
-    if on_postgres is None:
+    spark = {
+        where: (
+            _step(results, f"spark, {where}: load + models in full"),
+            _step(results, f"spark, {where}: scheduled run, one new hour"),
+        )
+        for where in ("local[2]", "two workers")
+    }
+    reference = on_postgres or spark["local[2]"][0]
+    if reference is None:
         return []
-    label = _history(on_postgres)
-    events = on_postgres.events
+    label = _history(reference)
+    events = reference.events
     duckdb_load = next((r for r in _scale_points(results, "product") if r.events == events), None)
     duckdb_build = _step(results, f"models in full + first publish, {label}")
     duckdb_hour = _step(results, f"scheduled run, one new hour, {label}")
     postgres_hour = _step(results, "postgres: scheduled run, one new hour")
+    loads = {
+        "duckdb": duckdb_load,
+        "postgres": on_postgres,
+        "spark_local": spark["local[2]"][0],
+        "spark_cluster": spark["two workers"][0],
+    }
+    hours = {
+        "duckdb": duckdb_hour,
+        "postgres": postgres_hour,
+        "spark_local": spark["local[2]"][1],
+        "spark_cluster": spark["two workers"][1],
+    }
 
-    def row(what: str, duckdb: float | None, postgres: float | None, rate: bool = False):
-        entry = {"measure": what, "duckdb_s": duckdb, "postgres_s": postgres}
-        for engine, seconds in (("duckdb", duckdb), ("postgres", postgres)):
-            if rate:
+    def row(what: str, values: dict[str, float | None], rate: bool = False) -> dict:
+        entry = {"measure": what, **{f"{engine}_s": value for engine, value in values.items()}}
+        if rate:
+            for engine, seconds in values.items():
                 entry[f"{engine}_events_per_s"] = round(events / seconds) if seconds else None
         return entry
 
+    def phase(step: Measurement | None, name: str) -> float | None:
+        return step.phases.get(name) if step else None
+
+    models = {engine: phase(step, "models") for engine, step in loads.items()}
+    models["duckdb"] = phase(duckdb_build, "models")
+    peaks = {engine: step.peak_rss_mb if step else None for engine, step in loads.items()}
+    peaks["duckdb"] = max(
+        (step.peak_rss_mb for step in (duckdb_load, duckdb_build) if step), default=None
+    )
     return [
         row(
             f"load (ingest), {label}",
-            duckdb_load.phases.get("ingest") if duckdb_load else None,
-            on_postgres.phases.get("ingest"),
+            {engine: phase(step, "ingest") for engine, step in loads.items()},
             rate=True,
         ),
-        row(
-            f"models in full, {label}",
-            duckdb_build.phases.get("models") if duckdb_build else None,
-            on_postgres.phases.get("models"),
-        ),
+        row(f"models in full, {label}", models),
         row(
             "scheduled run, one new hour, as cron runs it (DuckDB's includes its publish)",
-            duckdb_hour.seconds if duckdb_hour else None,
-            postgres_hour.seconds if postgres_hour else None,
+            {engine: step.seconds if step else None for engine, step in hours.items()},
         ),
+        row("peak memory of the process tree, load and models in full (MB, not s)", peaks),
     ]
+
+
+ENGINE_COLUMNS = (
+    ("duckdb", "DuckDB"),
+    ("postgres", "PostgreSQL"),
+    ("spark_local", "Spark local[2]"),
+    ("spark_cluster", "Spark, 2 workers"),
+)
 
 
 def engines_table(rows: list[dict]) -> str:
     if not rows:
-        return "PostgreSQL: not measured (no server given and none could be started)."
+        return "Other engines: not measured (no PostgreSQL server and no Spark)."
 
-    def seconds(value: float | None) -> str:
+    def shown(value: float | None) -> str:
         return "—" if value is None else f"{value:.2f}"
 
+    header = " | ".join(f"{title} s" for _, title in ENGINE_COLUMNS)
     lines = [
-        "| DuckDB vs PostgreSQL (no target) | DuckDB s | PostgreSQL s | PostgreSQL / DuckDB |",
-        "| --- | ---: | ---: | ---: |",
+        f"| engines (no target) | {header} | PostgreSQL / DuckDB | Spark local / DuckDB |",
+        "| --- |" + " ---: |" * (len(ENGINE_COLUMNS) + 2),
     ]
     for r in rows:
-        ratio = (
-            f"{r['postgres_s'] / r['duckdb_s']:.2f}" if r["duckdb_s"] and r["postgres_s"] else "—"
-        )
+        ratios = [
+            f"{r[f'{engine}_s'] / r['duckdb_s']:.2f}"
+            if r.get("duckdb_s") and r.get(f"{engine}_s")
+            else "—"
+            for engine in ("postgres", "spark_local")
+        ]
         what = r["measure"]
-        if r.get("postgres_events_per_s"):
-            what += f" ({r['duckdb_events_per_s']:,} vs {r['postgres_events_per_s']:,} events/s)"
-        lines.append(
-            f"| {what} | {seconds(r['duckdb_s'])} | {seconds(r['postgres_s'])} | {ratio} |"
-        )
+        rates = [
+            f"{r[f'{engine}_events_per_s']:,}"
+            for engine, _ in ENGINE_COLUMNS
+            if r.get(f"{engine}_events_per_s")
+        ]
+        if rates:
+            what += f" ({' / '.join(rates)} events/s)"
+        values = " | ".join(shown(r.get(f"{engine}_s")) for engine, _ in ENGINE_COLUMNS)
+        lines.append(f"| {what} | {values} | {' | '.join(ratios)} |")
     return "\n".join(lines)
 
 

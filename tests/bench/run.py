@@ -183,6 +183,35 @@ class Bench:
         )
         empty()
 
+    def spark(self, history: BenchArchive, hour: list[Path], master: str | None) -> None:
+        """The product on an Iceberg lake run by Spark (``local[2]``, or a standalone cluster's
+        ``master``): a load with the models in full into a new lake, then one new hour."""
+        where = "two workers" if master else "local[2]"
+        lake = self.work / f"lake-{where.replace(' ', '-').replace('[', '').replace(']', '')}"
+        warehouse = f"iceberg:{lake}"
+        label = f"{history.messages:,} history"
+        os.environ["SPARK_MASTER"] = master or "local[2]"
+        try:
+            self.timed(
+                f"spark, {where}: load + models in full, {label}",
+                history.messages,
+                steps.load_command(history, warehouse),
+                lambda: shutil.rmtree(lake, ignore_errors=True),
+                repeats=1,
+                phases_of=warehouse,
+            )
+            live = steps.link_archive([history], self.work / f"live-{lake.name}", extra_files=hour)
+            self.timed(
+                f"spark, {where}: scheduled run, one new hour, {label}",
+                sum(lines_in(path) for path in hour),
+                steps.load_command(live, warehouse),
+                repeats=1,
+                phases_of=warehouse,
+            )
+        finally:
+            os.environ.pop("SPARK_MASTER", None)
+            shutil.rmtree(lake, ignore_errors=True)
+
     def many_files(self, small: BenchArchive, large: BenchArchive) -> None:
         """The same messages in many small files and in a few large ones."""
         for archive, kind in ((small, "small"), (large, "large")):
@@ -257,6 +286,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "create again (default $BENCH_POSTGRES; else a throwaway server of its own, when "
         "PostgreSQL's binaries are installed)",
     )
+    parser.add_argument(
+        "--no-spark",
+        action="store_true",
+        help="leave out the Iceberg lake on Spark (local[2] and a two-worker cluster)",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "work")
     parser.add_argument("--output", type=Path, default=BENCH_DIR)
@@ -302,6 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     with postgres_for_bench(args.postgres) as url:
         if url is not None:
             bench.postgres(smallest, hour, url)
+    if not args.no_spark:
+        from tests.support.spark_cluster import spark_cluster
+
+        bench.spark(smallest, hour, None)
+        with spark_cluster() as master:
+            bench.spark(smallest, hour, master)
     days = args.days or days_for(args.many_files_events)
     small, _ = cached_bench_archive(
         args.work / "archive-small-files", args.many_files_events, days, 50

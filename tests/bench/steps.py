@@ -109,10 +109,12 @@ def load_command(archive: BenchArchive, warehouse: Path, *options: str) -> list[
 
 def run_phases(warehouse: Path | str) -> dict[str, float]:
     """Seconds of each part of the warehouse's latest run, as ``ops.load_runs`` recorded them
-    (a DuckDB file or a PostgreSQL URL)."""
+    (a DuckDB file, a PostgreSQL URL, or a lake, read without starting Spark)."""
     from pipelines.engines import engine_for
 
-    connection = engine_for(str(warehouse)).connect(busy_wait=0)
+    engine = engine_for(str(warehouse))
+    reader = engine.reader() if str(warehouse).startswith("iceberg:") else None
+    connection = reader or engine.connect(busy_wait=0)
     try:
         row = connection.execute(
             "SELECT ingest_seconds, forget_seconds, build_seconds, publish_seconds "

@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from tests.bench.measure import Measurement
+from tests.bench.report import engines, engines_table
 from tests.bench.run import main
 
 
@@ -19,6 +21,7 @@ def test_bench_runs_every_step_and_reports(tmp_path):
             "--events", "4000", "--scales", "2000", "--repeats", "1",
             "--peer-events", "500", "--many-files-events", "400",
             "--work", str(tmp_path / "work"), "--output", str(output), "--no-readme",
+            "--no-spark",  # the lake's steps: test_spark_steps_are_reported_beside_the_others
         ]
     )  # fmt: skip
     report = json.loads((output / "results.json").read_text())
@@ -45,6 +48,7 @@ def test_bench_runs_every_step_and_reports(tmp_path):
         "load (ingest)",
         "models in full",
         "scheduled run",
+        "peak memory of the process tree",
     ]
     assert all(row["duckdb_s"] > 0 and row["postgres_s"] > 0 for row in report["engines"])
     assert any(s.endswith("small files") for s in steps)
@@ -54,3 +58,26 @@ def test_bench_runs_every_step_and_reports(tmp_path):
     assert any(name.startswith("one new hour") for name in names)
     assert any(name.startswith("same messages") for name in names)
     assert (output / "scaling.png").stat().st_size > 0
+
+
+def test_spark_steps_are_reported_beside_the_others():
+    def step(name, seconds, **phases):
+        return Measurement(name, 500_000, seconds, 900.0, [seconds], phases)
+
+    label = "500,000 history"
+    results = [
+        step("product 500,000", 20, ingest=20),
+        step(f"models in full + first publish, {label}", 30, ingest=1, models=25, publish=4),
+        step(f"scheduled run, one new hour, {label}", 16),
+        step(f"spark, local[2]: load + models in full, {label}", 300, ingest=100, models=200),
+        step(f"spark, local[2]: scheduled run, one new hour, {label}", 90),
+        step(f"spark, two workers: load + models in full, {label}", 400, ingest=150, models=250),
+        step(f"spark, two workers: scheduled run, one new hour, {label}", 120),
+    ]
+    rows = engines(results)
+    assert [row["spark_local_s"] for row in rows] == [100, 200, 90, 900.0]
+    assert [row["spark_cluster_s"] for row in rows] == [150, 250, 120, 900.0]
+    assert [row["duckdb_s"] for row in rows] == [20, 25, 16, 900.0]
+    assert rows[0]["spark_local_events_per_s"] == 5_000 and rows[0]["postgres_s"] is None
+    table = engines_table(rows)
+    assert "Spark, 2 workers s" in table and "| 5.00 |" in table  # local / DuckDB: 100 / 20

@@ -1,8 +1,9 @@
 """`make load` into an Iceberg lake through a real Spark standalone cluster (a master and two
 1.5 GB workers on 127.0.0.1) equals `make load` into DuckDB, row for row: the raw tables
 (read with pyiceberg from their newest metadata, as any Iceberg reader opens them) and every
-mart, after a first load (a full build) and after new files (an incremental build, equal to a
-full build of everything). Issue 28.
+mart, after a first load (a full build), after new files (an incremental build, equal to a
+full build of everything) and after `make forget`, which leaves no file of the lake holding
+the person. `make report` reads the lake. Issue 28.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from pipelines.sample.archive import generate_archive
 from pipelines.settings import SAMPLE_BRAND_SOURCES
 from tests.conftest import checksums, load_arguments, run_pipelines
+from tests.e2e.test_forget import files_naming
 from tests.support.mart_rows import differences, duckdb_marts, lake_marts, marts
 from tests.support.spark_cluster import spark_cluster
 
@@ -63,7 +65,9 @@ def test_make_load_on_a_standalone_cluster_equals_duckdb(tmp_path):
             shutil.copy2(path, target)
 
     lake, on_duckdb = tmp_path / "lake", tmp_path / "duckdb" / "warehouse.duckdb"
+    on_cluster = {}
     with spark_cluster() as master:
+        on_cluster["SPARK_MASTER"] = master
         for step, paths in enumerate(
             [
                 [path for path in files if path.parent.name != last_day],
@@ -71,18 +75,33 @@ def test_make_load_on_a_standalone_cluster_equals_duckdb(tmp_path):
             ]
         ):
             add(paths)
-            ran = run_pipelines(
-                *load_arguments(archive, f"iceberg:{lake}"), env={"SPARK_MASTER": master}
-            )
+            ran = run_pipelines(*load_arguments(archive, f"iceberg:{lake}"), env=on_cluster)
             assert f"models: {'full' if step == 0 else 'incremental'} build" in ran.stderr
             run_pipelines(*load_arguments(archive, on_duckdb))
             assert lake_checksums(lake) == raw_checksums(on_duckdb), f"raw, after load {step + 1}"
             found = differences(marts(duckdb_marts(on_duckdb)), marts(lake_marts(lake)))
             assert found == [], f"marts, after load {step + 1}: {found}"
-    # The incremental build equals a full build of the whole archive.
-    full = tmp_path / "full" / "warehouse.duckdb"
-    run_pipelines(*load_arguments(archive, full))
-    assert differences(marts(duckdb_marts(full)), marts(lake_marts(lake))) == []
+        # The incremental build equals a full build of the whole archive.
+        full = tmp_path / "full" / "warehouse.duckdb"
+        run_pipelines(*load_arguments(archive, full))
+        assert differences(marts(duckdb_marts(full)), marts(lake_marts(lake))) == []
+
+        # A person forgotten: gone from every file of the lake, the marts still DuckDB's.
+        columns, calls = lake_marts(lake)["fct_calls"]
+        phone = min(filter(None, (row[columns.index("contact_phone")] for row in calls)))
+        assert files_naming(lake, [phone]), "the person is not in the lake to begin with"
+        lake_forgot = run_pipelines(
+            "forget", "--phone", phone, "--warehouse", f"iceberg:{lake}", env=on_cluster
+        )
+        assert "forget: deleted rows erased from the storage" in lake_forgot.stderr
+        run_pipelines("forget", "--phone", phone, "--warehouse", str(on_duckdb))
+    digits = phone[2:]
+    spellings = [phone, digits, f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"]
+    assert files_naming(lake, [*spellings, f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"]) == []
+    assert differences(marts(duckdb_marts(on_duckdb)), marts(lake_marts(lake))) == []
+    # The report reads the lake without Spark.
+    run_pipelines("report", "--warehouse", f"iceberg:{lake}")
+    assert "tasks created" in (lake / "report.html").read_text()
     # Every table where the README says, and nothing staged left among them.
     for table in ("regal_voice/call_completed", "web/identifies", "analytics/fct_calls"):
         assert (lake / table / "metadata").is_dir() and (lake / table / "data").is_dir(), table

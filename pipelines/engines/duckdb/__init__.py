@@ -167,6 +167,14 @@ class DuckDBFile(Engine):
     def analysts_file(self) -> Path:
         return published_path(self.path)
 
+    def reader(self):
+        import duckdb
+
+        catalog = published_path(self.path)
+        if not catalog.exists():
+            raise NoAnalystsCopy(f"no analysts' copy at {catalog}: run `make load` first")
+        return duckdb.connect(str(catalog), read_only=True)
+
     def report_path(self) -> Path:
         return report_path(self.path)
 

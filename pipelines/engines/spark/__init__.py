@@ -26,7 +26,7 @@ from pipelines.engines.spark.session import (
     spark_environment,
     spark_settings,
 )
-from pipelines.errors import NoWarehouse, WarehouseConfigError, WarehouseUnreachable
+from pipelines.errors import NoAnalystsCopy, NoWarehouse, WarehouseConfigError, WarehouseUnreachable
 from pipelines.segment_archive.settings import FILES_TABLE
 
 log = logging.getLogger(__name__)
@@ -167,18 +167,37 @@ class IcebergLake(Engine):
         """Rewrite the data files of each table rows were deleted from, then expire every
         older snapshot and remove the files no snapshot names: nothing of the rows stays in
         the lake."""
+        from datetime import UTC, datetime
+
+        now = datetime.now(UTC)  # a literal: the procedure takes no expression
         for table in tables:
             name = ".".join(f"`{part}`" for part in table.split(".", 1))
-            connection.execute(
-                f"CALL spark_catalog.system.rewrite_data_files(table => '{table}', "
-                "options => map('rewrite-all', 'true'))"
-            )
-            connection.session.sql(
+            # Spark's own procedures, as written (not DuckDB SQL to transpile). A delete
+            # rewrites the files it touches (copy-on-write, Iceberg's default); a table written
+            # with delete files instead has its data files rewritten without the rows.
+            session = connection.session
+            if session.sql(f"SELECT count(*) FROM {name}.delete_files").collect()[0][0]:
+                session.sql(
+                    f"CALL spark_catalog.system.rewrite_data_files(table => '{table}', "
+                    "options => map('rewrite-all', 'true'))"
+                ).collect()
+            session.sql(
                 f"CALL spark_catalog.system.expire_snapshots(table => '{table}', "
-                "older_than => now(), retain_last => 1)"
+                f"older_than => TIMESTAMP '{now:%Y-%m-%d %H:%M:%S.%f}', retain_last => 1)"
             ).collect()
-            connection.session.sql(f"REFRESH TABLE {name}")
+            session.sql(f"REFRESH TABLE {name}")
         return connection
+
+    def reader(self):
+        """The lake's marts and run log, read by DuckDB from the tables' newest snapshots."""
+        from pipelines.engines.spark.reader import lake_reader
+
+        if not (self.lake / "analytics").is_dir():
+            raise NoAnalystsCopy(f"no marts in the lake at {self.lake}: run `make load` first")
+        return lake_reader(self.lake)
+
+    def report_path(self) -> Path:
+        return self.lake / "report.html"
 
     def shell(self, sql: str | None, to_terminal: bool) -> int:
         """Spark's SQL prompt (``spark-sql``) on the lake, with the run's settings."""

@@ -25,6 +25,9 @@ def _utc(value):
     return value
 
 
+NO_TRANSACTIONS = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "BEGIN TRANSACTION"})
+
+
 class SparkSql:
     def __init__(self, session, lake: Path) -> None:
         self.session = session
@@ -33,6 +36,11 @@ class SparkSql:
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> SparkSql:
         rows: list = []
+        if sql.strip().upper() in NO_TRANSACTIONS:
+            # Spark has none: each Iceberg table commits on its own. A run that stops between
+            # two tables' commits is completed by the next (forget: the suppression list).
+            self._rows = []
+            return self
         for statement in to_spark(sql, self._table_columns):
             if statement.upper().startswith(("CREATE SCHEMA", "CREATE DATABASE")):
                 statement = self._located(statement)
@@ -71,6 +79,19 @@ class SparkSql:
 
     def columns_of(self, schema: str, table: str) -> list[str]:
         return self._table_columns(f"{schema}.{table}")
+
+    def base_table_columns(self, schemas) -> list[tuple[str, str, str, str]]:
+        found = []
+        catalog = self.session.catalog
+        for schema in schemas:
+            if not catalog.databaseExists(schema):
+                continue
+            for table in sorted(catalog.listTables(schema), key=lambda table: table.name):
+                if table.isTemporary or table.tableType == "VIEW":
+                    continue
+                for column in catalog.listColumns(f"{schema}.{table.name}"):
+                    found.append((schema, table.name, column.name, column.dataType.lower()))
+        return found
 
 
 class SparkRawSql:

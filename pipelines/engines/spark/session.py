@@ -88,6 +88,7 @@ def spark_settings(lake: Path, master: str = DEFAULT_MASTER) -> dict[str, str]:
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",  # progress bars in cron mail
         "spark.sql.shuffle.partitions": "4",
         "spark.driver.memory": "1g",
         "spark.executor.memory": "1g",
