@@ -27,7 +27,7 @@ import pipelines.ingest.load
 import pipelines.ops.run_log
 import pipelines.segment_archive
 import pipelines.segment_archive.preparation
-import pipelines.transform.build
+import pipelines.transform.project
 from pipelines.segment_archive.preparation import FilePreparer
 from pipelines.settings import BRAND_SOURCE_ID
 
@@ -86,7 +86,7 @@ def kill_during_dbt_build(models_done: int) -> None:
                 kill()
         return subprocess.CompletedProcess(command, dbt.wait())
 
-    pipelines.transform.build.subprocess.run = run
+    pipelines.transform.project.subprocess.run = run
 
 
 def brand_files(_self, items) -> bool:
