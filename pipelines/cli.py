@@ -47,8 +47,8 @@ def schema_list(text: str) -> list[str]:
 PROGRAM = "regal-voice-warehouse"
 DESCRIPTION = """\
 Loads Segment's S3 archive of Regal Voice and your brand's own sources into a warehouse
-(a DuckDB file, PostgreSQL, or an Iceberg lake run by Spark: raw tables only, so far), builds
-the dbt models, and publishes a read-only copy for analysts.
+(a DuckDB file, PostgreSQL, or an Iceberg lake run by Spark), builds the dbt models, and
+publishes a read-only copy for analysts.
 
 Where settings come from, first found wins: these options; the environment (REGAL_VOICE_URL,
 SOURCES="web=s3://… ios=s3://…", SEGMENT_URL, WAREHOUSE, …); dlt's config (.dlt/config.toml,

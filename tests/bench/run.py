@@ -155,6 +155,37 @@ class Bench:
         for copy in (ingested, built, loaded):
             steps.remove_warehouse(copy)
 
+    def load_then_hour(
+        self,
+        engine: str,
+        history: BenchArchive,
+        hour: list[Path],
+        warehouse: str,
+        empty,
+        *options: str,
+        load_repeats: int | None = None,
+    ) -> None:
+        """On another engine: a load with the models in full into an empty warehouse (``empty``
+        before each), then a scheduled run of one new hour, once."""
+        label = f"{history.messages:,} history"
+        self.timed(
+            f"{engine}: load + models in full, {label}",
+            history.messages,
+            steps.load_command(history, warehouse, *options),
+            empty,
+            repeats=load_repeats,
+            phases_of=warehouse,
+        )
+        live_name = "live-" + "".join(c if c.isalnum() else "-" for c in engine)
+        live = steps.link_archive([history], self.work / live_name, extra_files=hour)
+        self.timed(
+            f"{engine}: scheduled run, one new hour, {label}",
+            sum(lines_in(path) for path in hour),
+            steps.load_command(live, warehouse, *options),
+            repeats=1,
+            phases_of=warehouse,
+        )
+
     def postgres(self, history: BenchArchive, hour: list[Path], url: str) -> None:
         """The product on a PostgreSQL server, beside DuckDB's figures on the same history (no
         target): a load with the models in full into an empty database, then one new hour."""
@@ -164,23 +195,7 @@ class Bench:
             steps.empty_database(url)
             shutil.rmtree(state, ignore_errors=True)
 
-        label = f"{history.messages:,} history"
-        options = ("--state-dir", str(state))
-        self.timed(
-            f"postgres: load + models in full, {label}",
-            history.messages,
-            steps.load_command(history, url, *options),
-            empty,
-            phases_of=url,
-        )
-        live = steps.link_archive([history], self.work / "live-postgres", extra_files=hour)
-        self.timed(
-            f"postgres: scheduled run, one new hour, {label}",
-            sum(lines_in(path) for path in hour),
-            steps.load_command(live, url, *options),
-            repeats=1,
-            phases_of=url,
-        )
+        self.load_then_hour("postgres", history, hour, url, empty, "--state-dir", str(state))
         empty()
 
     def spark(self, history: BenchArchive, hour: list[Path], master: str | None) -> None:
@@ -188,25 +203,15 @@ class Bench:
         ``master``): a load with the models in full into a new lake, then one new hour."""
         where = "two workers" if master else "local[2]"
         lake = self.work / f"lake-{where.replace(' ', '-').replace('[', '').replace(']', '')}"
-        warehouse = f"iceberg:{lake}"
-        label = f"{history.messages:,} history"
         os.environ["SPARK_MASTER"] = master or "local[2]"
         try:
-            self.timed(
-                f"spark, {where}: load + models in full, {label}",
-                history.messages,
-                steps.load_command(history, warehouse),
+            self.load_then_hour(
+                f"spark, {where}",
+                history,
+                hour,
+                f"iceberg:{lake}",
                 lambda: shutil.rmtree(lake, ignore_errors=True),
-                repeats=1,
-                phases_of=warehouse,
-            )
-            live = steps.link_archive([history], self.work / f"live-{lake.name}", extra_files=hour)
-            self.timed(
-                f"spark, {where}: scheduled run, one new hour, {label}",
-                sum(lines_in(path) for path in hour),
-                steps.load_command(live, warehouse),
-                repeats=1,
-                phases_of=warehouse,
+                load_repeats=1,  # minutes a run: once
             )
         finally:
             os.environ.pop("SPARK_MASTER", None)

@@ -170,12 +170,12 @@ class IcebergLake(Engine):
         from datetime import UTC, datetime
 
         now = datetime.now(UTC)  # a literal: the procedure takes no expression
+        session = connection.session
         for table in tables:
             name = ".".join(f"`{part}`" for part in table.split(".", 1))
             # Spark's own procedures, as written (not DuckDB SQL to transpile). A delete
             # rewrites the files it touches (copy-on-write, Iceberg's default); a table written
             # with delete files instead has its data files rewritten without the rows.
-            session = connection.session
             if session.sql(f"SELECT count(*) FROM {name}.delete_files").collect()[0][0]:
                 session.sql(
                     f"CALL spark_catalog.system.rewrite_data_files(table => '{table}', "

@@ -39,18 +39,14 @@ def lake_reader(lake: Path, schemas: tuple[str, ...] = ("analytics", "ops")):
             table = StaticTable.from_metadata(str(metadata))
             name = f'"{schema}"."{table_folder.name}"'
             tasks = list(table.scan().plan_files())
-            if any(task.delete_files for task in tasks):
-                con.register("snapshot_rows", table.scan().to_arrow())
-                con.execute(f"CREATE TABLE {name} AS SELECT * FROM snapshot_rows")
-                con.unregister("snapshot_rows")
-            elif tasks:
+            if tasks and not any(task.delete_files for task in tasks):
                 files = ", ".join(_quoted(t.file.file_path.removeprefix("file:")) for t in tasks)
                 # By name: files written before a column was added lack it (null there).
                 con.execute(
                     f"CREATE VIEW {name} AS "
                     f"SELECT * FROM read_parquet([{files}], union_by_name = true)"
                 )
-            else:  # no rows yet: the table's columns, empty
+            else:  # delete files to apply, or no rows yet (the columns, empty): pyiceberg
                 con.register("snapshot_rows", table.scan().to_arrow())
                 con.execute(f"CREATE TABLE {name} AS SELECT * FROM snapshot_rows")
                 con.unregister("snapshot_rows")
