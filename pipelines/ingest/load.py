@@ -208,6 +208,10 @@ def load_source(
     ``credentials``: an S3 key and secret given with the source (else dlt's config)."""
     started = time.monotonic()
     pipeline = make_pipeline(dataset, engine, connection)
+    if not pipeline.schema_names and not pipeline.has_pending_data:
+        # A state folder new to this warehouse (another machine, a lost folder): dlt's state
+        # and the schemas come back from the warehouse, so the tables' types continue.
+        pipeline.sync_destination()
     finish_interrupted_work(pipeline, dataset, engine, connection)
     adopt_own_schema(pipeline, dataset)
     tally = RunTally(progress=Progress(dataset))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.settings import SAMPLE_BRAND_SOURCES
-from tests.conftest import PROJECT, source_url
+from tests.conftest import PROJECT, free_port, moto_server, source_url
 
 pytestmark = pytest.mark.slow
 
@@ -43,9 +43,45 @@ def test_a_lake_says_what_is_wrong_before_anything_is_written(tmp_path, sample_a
     # A second run while one holds the lake: nothing interleaves, the second says why.
     from pipelines.engines.spark import IcebergLake
 
-    with IcebergLake(lake).lock(0):
+    with IcebergLake.from_setting(f"iceberg:{lake}").lock(0):
         ran = ingest(archive, f"iceberg:{lake}")
     assert ran.returncode == 75 and "another load is running" in ran.stderr, ran.stderr[-2000:]
-    # A lake in a bucket is not taken yet, and says how to give a folder.
-    ran = ingest(archive, "iceberg:s3://bucket/lake")
-    assert ran.returncode == 78 and "iceberg:/path/to/lake" in ran.stderr
+    # A lake where no file system is known.
+    ran = ingest(archive, "iceberg:gs://bucket/lake")
+    assert ran.returncode == 78 and "iceberg:s3://bucket/prefix" in ran.stderr
+
+
+def test_a_lake_on_s3_says_what_is_wrong_before_anything_is_written(tmp_path, sample_archive):
+    archive, _ = sample_archive
+    prefix = "DESTINATION__FILESYSTEM__CREDENTIALS__"
+    secret = "planted-lake-secret-8Jq"
+    credentials = {
+        f"{prefix}AWS_ACCESS_KEY_ID": "AKIAPLANTED0LAKE",
+        f"{prefix}AWS_SECRET_ACCESS_KEY": secret,
+    }
+    said = []
+
+    def attempt(endpoint: str, lake: str) -> subprocess.CompletedProcess:
+        ran = ingest(
+            archive,
+            f"iceberg:{lake}",
+            STATE_DIR=str(tmp_path),
+            **credentials,
+            **{f"{prefix}ENDPOINT_URL": endpoint},
+        )
+        said.append(ran.stdout + ran.stderr)
+        return ran
+
+    # A bucket that does not exist.
+    with moto_server() as endpoint:
+        ran = attempt(endpoint, "s3://no-such-bucket/lake")
+    assert ran.returncode == 78 and "its bucket does not exist" in ran.stderr, ran.stderr[-2000:]
+    # Credentials the store does not know (moto checking them, as S3 does).
+    with moto_server(INITIAL_NO_AUTH_ACTION_COUNT="0") as endpoint:
+        ran = attempt(endpoint, "s3://bucket/lake")
+    assert ran.returncode == 78 and "cannot be written with these credentials" in ran.stderr
+    # An endpoint nobody answers at.
+    ran = attempt(f"http://127.0.0.1:{free_port()}", "s3://bucket/lake")
+    assert ran.returncode == 69 and "S3 did not answer" in ran.stderr, ran.stderr[-2000:]
+    assert [text for text in said if secret in text] == []
+    assert not list(tmp_path.rglob("*.dlt"))  # nothing was started

@@ -54,18 +54,41 @@ def duckdb_marts(warehouse: Path) -> dict:
     return found
 
 
-def lake_marts(lake: Path) -> dict:
-    """The marts of an Iceberg lake, read with pyiceberg from each table's newest metadata
-    file, as any engine opens them (no Spark)."""
+def lake_tables(lake: Path | str, schema: str, s3: dict[str, str] | None = None) -> dict:
+    """Each Iceberg table of ``<lake>/<schema>/`` as an Arrow table, read with pyiceberg from
+    its newest metadata file, as any engine opens it (no Spark). ``lake``: a folder, or
+    ``s3://bucket/prefix`` with pyiceberg's ``s3.*`` properties."""
+    import fsspec
     from pyiceberg.table import StaticTable
 
+    if s3 is None:
+        fs, root = fsspec.filesystem("file"), str(Path(lake) / schema)
+    else:
+        fs = fsspec.filesystem(
+            "s3",
+            key=s3["s3.access-key-id"],
+            secret=s3["s3.secret-access-key"],
+            endpoint_url=s3["s3.endpoint"],
+            skip_instance_cache=True,
+            use_listings_cache=False,
+        )
+        root = f"{str(lake).removeprefix('s3://')}/{schema}"
     found = {}
-    for folder in sorted((lake / "analytics").iterdir()):
-        metadata = sorted((folder / "metadata").glob("*.metadata.json"))
+    for folder in sorted(fs.ls(root, detail=False, refresh=True)):
+        metadata = sorted(fs.glob(f"{folder}/metadata/*.metadata.json"))
         if metadata:
-            rows = StaticTable.from_metadata(str(metadata[-1])).scan().to_arrow()
-            found[folder.name] = (rows.column_names, [tuple(r.values()) for r in rows.to_pylist()])
+            newest = metadata[-1] if s3 is None else f"s3://{metadata[-1]}"
+            table = StaticTable.from_metadata(newest, properties=s3 or {})
+            found[folder.rstrip("/").rsplit("/", 1)[-1]] = table.scan().to_arrow()
     return found
+
+
+def lake_marts(lake: Path | str, s3: dict[str, str] | None = None) -> dict:
+    """The marts of an Iceberg lake (``lake_tables``)."""
+    return {
+        name: (rows.column_names, [tuple(r.values()) for r in rows.to_pylist()])
+        for name, rows in lake_tables(lake, "analytics", s3).items()
+    }
 
 
 def postgres_marts(url: str) -> dict:

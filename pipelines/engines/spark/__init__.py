@@ -26,8 +26,10 @@ from pipelines.engines.spark.session import (
     spark_environment,
     spark_settings,
 )
+from pipelines.engines.spark.store import REMOTE_SCHEMES, SECRET_VARIABLES, LakeStore
 from pipelines.errors import NoAnalystsCopy, NoWarehouse, WarehouseConfigError, WarehouseUnreachable
 from pipelines.segment_archive.settings import FILES_TABLE
+from pipelines.settings import DEFAULT_WAREHOUSE
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,8 @@ def check_master(master: str) -> None:
 class IcebergLake(Engine):
     """A folder of Iceberg tables and the Spark that runs the models over it."""
 
-    lake: Path
+    store: LakeStore
+    home: Path  # Spark's own files (metastore, lock, dlt's working folder): always local
     master: str = DEFAULT_MASTER
     name = "spark"
     dbt_in_process = True  # dbt-spark's session method finds this process's session
@@ -71,39 +74,76 @@ class IcebergLake(Engine):
         cls, setting: str, state_folder: Path | None = None, reach: bool = True
     ) -> IcebergLake:
         location = setting.removeprefix(SCHEME).removeprefix("file://")
-        if "://" in location:
+        if "://" in location and not location.startswith(REMOTE_SCHEMES):
             raise WarehouseConfigError(
-                f"WAREHOUSE={setting}: this release keeps a lake in a local (or mounted) folder; "
-                "give its path, iceberg:/path/to/lake"
+                f"WAREHOUSE={setting}: a lake is a local (or mounted) folder or an S3 prefix: "
+                "iceberg:/path/to/lake or iceberg:s3://bucket/prefix"
             )
-        if not location:
-            raise WarehouseConfigError("WAREHOUSE=iceberg: names no folder: iceberg:/path/to/lake")
+        if not location or location.rstrip("/") in ("s3:", "s3a:"):
+            raise WarehouseConfigError(
+                "WAREHOUSE=iceberg: names no lake: iceberg:/path/to/lake or iceberg:s3://bucket/prefix"
+            )
         master = os.environ.get("SPARK_MASTER") or DEFAULT_MASTER
-        return cls(Path(location).resolve(), master)
+        store = LakeStore.at(location)
+        if not store.is_remote:
+            return cls(store, Path(store.location) / SPARK_FOLDER, master)
+        # An S3 lake's metastore and lock cannot live in the bucket: beside dlt's state.
+        place = store.location.removeprefix("s3://").replace("/", "-")
+        return cls(store, (state_folder or DEFAULT_WAREHOUSE.parent) / f"spark-s3-{place}", master)
 
     def __str__(self) -> str:
-        return f"{SCHEME}{self.lake}"
+        return f"{SCHEME}{self.store.location}"
+
+    @property
+    def lake(self) -> str:
+        return self.store.location
 
     @property
     def is_new(self) -> bool:
-        return not (self.lake / SPARK_FOLDER).exists()
+        if self.store.is_remote:
+            return not self.home.exists() and self._remote("list", self.store.is_empty)
+        return not self.home.exists()
+
+    def _remote(self, doing: str, call):
+        """``call()`` on the bucket; its failures said plainly (never with the credentials)."""
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            return call()
+        except PermissionError as exc:
+            raise WarehouseConfigError(
+                f"WAREHOUSE={self}: the lake cannot be written with these credentials "
+                f"({type(exc).__name__} on {doing}); check DESTINATION__FILESYSTEM__CREDENTIALS__*"
+            ) from None
+        except FileNotFoundError:
+            raise WarehouseConfigError(
+                f"WAREHOUSE={self}: its bucket does not exist; create it first"
+            ) from None
+        except (OSError, BotoCoreError) as exc:
+            raise WarehouseUnreachable(
+                f"WAREHOUSE={self}: S3 did not answer ({type(exc).__name__} on {doing}); check "
+                "the endpoint and the network"
+            ) from None
 
     def prepare(self, command: str, schemas: frozenset[str] = frozenset()) -> None:
-        if self.lake.exists() and not self.lake.is_dir():
-            raise WarehouseConfigError(f"WAREHOUSE={self}: {self.lake} is a file, not a folder")
+        lake = Path(self.lake)
+        if not self.store.is_remote and lake.exists() and not lake.is_dir():
+            raise WarehouseConfigError(f"WAREHOUSE={self}: {lake} is a file, not a folder")
         if self.is_new and command not in ("load", "ingest"):
             raise NoWarehouse(f"no lake at {self.lake}: load it first (`make load`)")
         java_version()
         check_master(self.master)
-        if not os.access(self.lake if self.lake.exists() else self.lake.parent, os.W_OK):
-            raise WarehouseConfigError(f"WAREHOUSE={self}: {self.lake} cannot be written here")
+        if self.store.is_remote:
+            self._remote("write", self.store.check_writable)
+        elif not os.access(lake if lake.exists() else lake.parent, os.W_OK):
+            raise WarehouseConfigError(f"WAREHOUSE={self}: {lake} cannot be written here")
         if self.is_new:
             log.warning("creating a new lake at %s", self.lake)
-        (self.lake / SPARK_FOLDER).mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(parents=True, exist_ok=True)
 
     def lock(self, wait_seconds: float) -> AbstractContextManager:
         # The lock file of the lake's own folder: two runs never interleave their commits.
-        return LoadLock(self.lake / SPARK_FOLDER / "lake", wait_seconds)
+        return LoadLock(self.home / "lake", wait_seconds)
 
     def session(self):
         """This process's Spark session over the lake (started once; dbt runs in it too)."""
@@ -111,30 +151,50 @@ class IcebergLake(Engine):
         from pyspark.sql import SparkSession
 
         builder = SparkSession.builder
-        for key, value in spark_settings(self.lake, self.master).items():
+        for key, value in spark_settings(self.store, self.home, self.master).items():
             builder = builder.config(key, value)
         try:
-            return builder.getOrCreate()
+            session = builder.getOrCreate()
         except Exception as exc:  # the JVM's own words, on one line
             raise WarehouseUnreachable(
                 f"Spark did not start on master {self.master}: {str(exc).splitlines()[0]}; "
                 "check SPARK_MASTER (a spark://host:port master must be running)"
             ) from exc
+        # Before the first statement: S3A and Iceberg's catalog copy this configuration when
+        # they first start, and send it to the executors with each job.
+        hadoop = session.sparkContext._jsc.hadoopConfiguration()
+        for key, value in self.store.spark_secrets().items():
+            hadoop.set(key, value)
+        return session
 
     def connect(self, busy_wait: float):
+        from pipelines.engines.spark.catalog import register_dataset
         from pipelines.engines.spark.connection import SparkSql
 
-        return SparkSql(self.session(), self.lake)
+        fresh_metastore = not (self.home / "metastore_db").exists()
+        connection = SparkSql(self.session(), self.store)
+        if fresh_metastore:
+            # Another machine's lake (or a metastore lost): every table in it is registered
+            # where it is, so the models continue incrementally instead of starting afresh.
+            for folder in self._remote("list", lambda: self.store.folders(self.lake)):
+                schema = folder.rsplit("/", 1)[-1]
+                if schema != SPARK_FOLDER:
+                    register_dataset(connection, self.store, self.home, schema)
+        return connection
 
     @property
     def state_anchor(self) -> Path:
         # dlt keeps its working folder here; its state also travels in the lake.
-        return self.lake / SPARK_FOLDER / "warehouse"
+        return self.home / "warehouse"
 
     def dlt_destination(self, connection):
         import dlt
 
-        return dlt.destinations.filesystem(bucket_url=str(self.lake))
+        if self.store.is_remote:
+            return dlt.destinations.filesystem(
+                bucket_url=self.lake, credentials=self.store.credentials
+            )
+        return dlt.destinations.filesystem(bucket_url=self.lake)
 
     table_format = "iceberg"
 
@@ -148,17 +208,17 @@ class IcebergLake(Engine):
         # after_load keeps the catalog current; a lake whose catalog never saw this schema
         # (a metastore lost or started afresh) has its tables registered first.
         if not connection.table_exists(dataset, FILES_TABLE):
-            register_dataset(connection, self.lake, dataset)
+            register_dataset(connection, self.store, self.home, dataset)
         yield SparkRawSql(connection, dataset)
 
     def after_load(self, connection, dataset: str) -> None:
         """Point Spark's catalog at each raw table's newest metadata (dlt wrote it)."""
         from pipelines.engines.spark.catalog import register_dataset
 
-        register_dataset(connection, self.lake, dataset)
+        register_dataset(connection, self.store, self.home, dataset)
 
     def dbt_environment(self) -> dict[str, str]:
-        return {"WAREHOUSE": str(self), "SPARK_LAKE": str(self.lake), **spark_environment()}
+        return {"WAREHOUSE": str(self), "SPARK_LAKE": self.lake, **spark_environment()}
 
     def newest_value(self, column: str, order: str) -> str:
         return f"max_by({column}, {order}) FILTER (WHERE {column} IS NOT NULL)"
@@ -192,12 +252,16 @@ class IcebergLake(Engine):
         """The lake's marts and run log, read by DuckDB from the tables' newest snapshots."""
         from pipelines.engines.spark.reader import lake_reader
 
-        if not (self.lake / "analytics").is_dir():
+        if not self._remote("list", lambda: self.store.is_dir(self.store.join("analytics"))):
             raise NoAnalystsCopy(f"no marts in the lake at {self.lake}: run `make load` first")
-        return lake_reader(self.lake)
+        return lake_reader(self.store)
 
     def report_path(self) -> Path:
-        return self.lake / "report.html"
+        """In the lake's folder; an S3 lake's beside its metastore, on this machine."""
+        if not self.store.is_remote:
+            return Path(self.lake) / "report.html"
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home / "report.html"
 
     def shell(self, sql: str | None, to_terminal: bool) -> int:
         """Spark's SQL prompt (``spark-sql``) on the lake, with the run's settings."""
@@ -208,12 +272,18 @@ class IcebergLake(Engine):
         if self.is_new:
             raise NoWarehouse(f"no lake at {self.lake}: load it first (`make ingest`)")
         command = [str(Path(pyspark.__file__).parent / "bin" / "spark-sql")]
-        settings = spark_settings(self.lake, self.master)
+        settings = spark_settings(self.store, self.home, self.master)
         command += ["--master", settings.pop("spark.master"), "--jars", settings.pop("spark.jars")]
+        # Credentials go through the environment (S3A's default chain reads it), never on a
+        # command line every user of the machine can list.
+        secrets = {
+            SECRET_VARIABLES[key]: value for key, value in self.store.spark_secrets().items()
+        }
+        settings.pop("spark.hadoop.fs.s3a.aws.credentials.provider", None)  # the chain, then
         for key, value in settings.items():
             command += ["--conf", f"{key}={value}"]
         command.append("-S")  # results only, not Spark's log
         if sql:
             command += ["-e", sql]
-        environment = {**os.environ, **spark_environment()}
+        environment = {**os.environ, **spark_environment(), **secrets}
         return subprocess.run(command, env=environment, check=False).returncode

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import posixpath
 from pathlib import Path
+
+from pipelines.engines.spark.store import LakeStore
 
 log = logging.getLogger(__name__)
 
@@ -20,29 +23,25 @@ DLT_LOADS_COLUMNS = (
 )
 
 
-def newest_metadata(table_folder: Path) -> Path | None:
-    files = sorted((table_folder / "metadata").glob("*.metadata.json"))
+def newest_metadata(store: LakeStore, table_folder: str) -> str | None:
+    """The URL of the newest ``metadata/NNNNN-….metadata.json`` of a table's folder."""
+    files = store.files(posixpath.join(table_folder, "metadata"), ".metadata.json")
     return files[-1] if files else None
 
 
-def registry_path(lake: Path) -> Path:
-    """Which metadata file each raw table was registered at, beside the metastore."""
-    return lake / "_spark" / "registered.json"
-
-
-def register_dataset(connection, lake: Path, dataset: str) -> int:
+def register_dataset(connection, store: LakeStore, home: Path, dataset: str) -> int:
     """Register (again) every Iceberg table of ``<lake>/<dataset>/`` whose newest metadata
-    moved; how many were."""
+    moved; how many were. ``home/registered.json`` records which file each one was at."""
     session = connection.session
-    folder = lake / dataset
-    if not folder.is_dir():
+    folder = store.join(dataset)
+    if not store.is_dir(folder):
         return 0
     session.sql(f"CREATE DATABASE IF NOT EXISTS `{dataset}` LOCATION '{folder}'")
-    record = registry_path(lake)
+    record = home / "registered.json"
     known = json.loads(record.read_text()) if record.exists() else {}
     registered = 0
-    for table_folder in sorted(p for p in folder.iterdir() if p.is_dir()):
-        table = table_folder.name
+    for table_folder in store.folders(folder):
+        table = posixpath.basename(table_folder)
         if table == "_dlt_loads":
             session.sql(
                 f"CREATE TABLE IF NOT EXISTS `{dataset}`.`_dlt_loads` ({DLT_LOADS_COLUMNS}) "
@@ -50,21 +49,23 @@ def register_dataset(connection, lake: Path, dataset: str) -> int:
             )
             session.sql(f"REFRESH TABLE `{dataset}`.`_dlt_loads`")
             continue
-        metadata = newest_metadata(table_folder)
+        metadata = newest_metadata(store, table_folder)
         if metadata is None:
             continue  # dlt's own state and version files: not tables
         key = f"{dataset}.{table}"
         exists = session.catalog.tableExists(key)
-        if exists and known.get(key) == str(metadata):
+        if exists and known.get(key) == metadata:
             continue
+        if '"view-uuid"' in store.read_text(metadata):
+            continue  # an Iceberg view (a staging model): dbt creates it again in its run
         if exists:
             session.sql(f"DROP TABLE `{dataset}`.`{table}`")  # the pointer only, not the files
         session.sql(
             "CALL spark_catalog.system.register_table("
             f"table => '{dataset}.{table}', metadata_file => '{metadata}')"
         )
-        known[key] = str(metadata)
+        known[key] = metadata
         registered += 1
     record.write_text(json.dumps(known, indent=1, sort_keys=True))
-    log.info("%s: %d raw tables registered in Spark's catalog", dataset, registered)
+    log.info("%s: %d tables registered in Spark's catalog", dataset, registered)
     return registered

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.engines.spark.dialect import to_spark
+from pipelines.engines.spark.store import LakeStore
 
 
 def _utc(value):
@@ -29,9 +30,9 @@ NO_TRANSACTIONS = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "BEGIN TRANSACTION"}
 
 
 class SparkSql:
-    def __init__(self, session, lake: Path) -> None:
+    def __init__(self, session, store: LakeStore) -> None:
         self.session = session
-        self.lake = lake
+        self.store = store
         self._rows: list[tuple] = []
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> SparkSql:
@@ -52,7 +53,7 @@ class SparkSql:
     def _located(self, statement: str) -> str:
         """A schema's tables at ``<lake>/<schema>/<table>/`` (Hive would add ``.db``)."""
         name = statement.split()[-1].strip("`")
-        return f"{statement} LOCATION '{self.lake / name}'"
+        return f"{statement} LOCATION '{self.store.join(name)}'"
 
     def fetchone(self) -> tuple | None:
         return self._rows[0] if self._rows else None
@@ -129,7 +130,10 @@ class SparkRawSql:
         self.connection.session.sql(
             f"DROP TABLE {exists}{table.replace(chr(34), '`')} PURGE"
         ).collect()
-        # Spark deletes the files of a local table, not its folders.
-        folder = self.connection.lake / self.dataset / table.split(".")[-1].strip('"`')
+        # Spark deletes the files of a local table, not its folders (S3 has no folders).
+        if self.connection.store.is_remote:
+            return
+        name = table.split(".")[-1].strip('"`')
+        folder = Path(self.connection.store.join(self.dataset, name))
         if folder.is_dir() and not any(path.is_file() for path in folder.rglob("*")):
             shutil.rmtree(folder)

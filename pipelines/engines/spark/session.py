@@ -16,6 +16,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+from pipelines.engines.spark.store import LakeStore
 from pipelines.errors import WarehouseConfigError
 
 # Iceberg's runtime for Spark 3.5 and Scala 2.12 (pyspark's build), inside its PyPI wheel.
@@ -58,18 +59,21 @@ def java_version() -> str:
     return (shown.stderr or shown.stdout).splitlines()[0] if shown.returncode == 0 else ""
 
 
-def spark_settings(lake: Path, master: str = DEFAULT_MASTER) -> dict[str, str]:
-    """Every setting of a session over ``lake`` (a local folder)."""
-    metastore = lake / SPARK_FOLDER / "metastore_db"
+def spark_settings(store: LakeStore, home: Path, master: str = DEFAULT_MASTER) -> dict[str, str]:
+    """Every setting of a session over the lake at ``store``, whose own files (metastore,
+    Derby's log) are in the local folder ``home``."""
+    metastore = home / "metastore_db"
+    s3 = store.spark_settings()
+    jars = ",".join(filter(None, [str(iceberg_jar()), s3.pop("spark.jars", "")]))
     return {
         "spark.master": master,
         "spark.app.name": "regal-voice-warehouse",
-        "spark.jars": str(iceberg_jar()),
+        "spark.jars": jars,
         "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
         "spark.sql.catalog.spark_catalog": "org.apache.iceberg.spark.SparkSessionCatalog",
         "spark.sql.catalog.spark_catalog.type": "hive",
         "spark.sql.catalogImplementation": "hive",
-        "spark.sql.warehouse.dir": str(lake),
+        "spark.sql.warehouse.dir": store.location,
         "spark.sql.session.timeZone": "UTC",
         # An embedded Derby metastore in the lake: one JVM at a time, which a run's lock gives.
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
@@ -78,8 +82,7 @@ def spark_settings(lake: Path, master: str = DEFAULT_MASTER) -> dict[str, str]:
         "spark.hadoop.datanucleus.schema.autoCreateAll": "true",
         # Derby's own log goes beside the metastore, not into the working folder.
         "spark.driver.extraJavaOptions": (
-            f"-Dderby.system.home={lake / SPARK_FOLDER} "
-            f"-Dderby.stream.error.file={lake / SPARK_FOLDER / 'derby.log'}"
+            f"-Dderby.system.home={home} -Dderby.stream.error.file={home / 'derby.log'}"
         ),
         "spark.hadoop.hive.metastore.schema.verification": "false",
         # As a catalog option Iceberg ignores it, and every commit then waits ~200 s for a
@@ -92,6 +95,7 @@ def spark_settings(lake: Path, master: str = DEFAULT_MASTER) -> dict[str, str]:
         "spark.sql.shuffle.partitions": "4",
         "spark.driver.memory": "1g",
         "spark.executor.memory": "1g",
+        **s3,
     }
 
 
