@@ -111,7 +111,7 @@ docs-static: $(ENGINE_STAMP)
 # the command line, a browser, a Spark cluster), in two processes (pytest-xdist; each test file
 # in one, so its fixtures are built once): see the README for the time it takes.
 test: $(DEV_STAMP) $(SAMPLE)/manifest.json
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 3 --dist loadfile
 
 # The unit tests alone: pure functions, in seconds.
 test-unit: $(DEV_STAMP)

@@ -34,8 +34,8 @@ from pipelines.settings import DEFAULT_KEEP_HOURS, DEFAULT_WAREHOUSE, SAMPLE_ROO
 SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 WAREHOUSE_HELP = (
-    "a DuckDB file, postgresql://user@host:port/dbname, or iceberg:<folder> (default "
-    f"$WAREHOUSE or {DEFAULT_WAREHOUSE})"
+    "a DuckDB file, postgresql://user@host:port/dbname, or iceberg:<folder or "
+    f"s3://bucket/prefix> (default $WAREHOUSE or {DEFAULT_WAREHOUSE})"
 )
 
 

@@ -190,11 +190,14 @@ class IcebergLake(Engine):
     def dlt_destination(self, connection):
         import dlt
 
-        if self.store.is_remote:
-            return dlt.destinations.filesystem(
-                bucket_url=self.lake, credentials=self.store.credentials
-            )
-        return dlt.destinations.filesystem(bucket_url=self.lake)
+        # Table names follow Segment's warehouse rules (segment_archive/naming.py), which turn
+        # `/` and `.` into `_`: the layout's `/` after `{table_name}` is safe, and dlt's
+        # warning that `direct` naming could keep them would only fill cron mail.
+        return dlt.destinations.filesystem(
+            bucket_url=self.lake,
+            credentials=self.store.credentials if self.store.is_remote else None,
+            warn_unsafe_layout_separators=False,
+        )
 
     table_format = "iceberg"
 

@@ -24,6 +24,8 @@ ICEBERG_JAR_PATTERN = "iceberg-spark-runtime-3.5_2.12-*.jar"
 DEFAULT_MASTER = "local[2]"
 # Where the lake keeps Spark's own files: the metastore and the lock.
 SPARK_FOLDER = "_spark"
+# What the JVM logs: errors only.
+LOG_SETTINGS = Path(__file__).with_name("log4j2.properties")
 
 
 def iceberg_jar() -> Path:
@@ -80,9 +82,11 @@ def spark_settings(store: LakeStore, home: Path, master: str = DEFAULT_MASTER) -
             f"jdbc:derby:;databaseName={metastore};create=true"
         ),
         "spark.hadoop.datanucleus.schema.autoCreateAll": "true",
-        # Derby's own log goes beside the metastore, not into the working folder.
+        # Derby's own log goes beside the metastore, not into the working folder; the JVM's
+        # log says errors only (log4j2.properties).
         "spark.driver.extraJavaOptions": (
             f"-Dderby.system.home={home} -Dderby.stream.error.file={home / 'derby.log'}"
+            f" -Dlog4j2.configurationFile={LOG_SETTINGS}"
         ),
         "spark.hadoop.hive.metastore.schema.verification": "false",
         # As a catalog option Iceberg ignores it, and every commit then waits ~200 s for a
