@@ -1,4 +1,5 @@
--- Per agent and reporting day: work handled, speed of answer and occupancy.
+-- Per agent and reporting day: work handled, speed of answer, occupancy, and the reservations
+-- offered to the agent (by the day of the reservation) and accepted.
 -- Incremental: every day a changed task or status period falls on is recomputed whole.
 {{ config(
     unique_key=['activity_date', 'agent_email'],
@@ -40,6 +41,64 @@ accepted as (
     group by 1, 2
 ),
 
+-- Each reservation offers a task to one agent; the agent accepted it when a
+-- `task.reservation.accepted` of that task names the agent after it and before the task's next
+-- reservation to the same agent. Every reservation of a task with one on a touched day is read,
+-- so the next one is known.
+reservations as (
+    select
+        task_id,
+        agent_email,
+        occurred_at as reserved_at,
+        lead(occurred_at) over (
+            partition by task_id, agent_email order by occurred_at, message_id
+        ) as next_reserved_at
+    from {{ ref('int_task_events') }}
+    where
+        event_name = 'task.reservation.created'
+        and agent_email is not null
+        {%- if is_incremental() %}
+            and task_id in (
+                select offered.task_id from {{ ref('int_task_events') }} as offered
+                where
+                    offered.event_name = 'task.reservation.created'
+                    and {{ touched_only(reporting_date('offered.occurred_at'), 'int_changed_days', 'activity_date') }}
+            )
+        {%- endif %}
+),
+
+reservation_outcomes as (
+    select
+        reservations.task_id,
+        reservations.agent_email,
+        reservations.reserved_at,
+        min(acceptances.occurred_at) as accepted_at
+    from reservations
+    left join {{ ref('int_task_events') }} as acceptances
+        on
+            acceptances.event_name = 'task.reservation.accepted'
+            and reservations.task_id = acceptances.task_id
+            and reservations.agent_email = acceptances.agent_email
+            and acceptances.occurred_at >= reservations.reserved_at
+            and (
+                reservations.next_reserved_at is null
+                or acceptances.occurred_at < reservations.next_reserved_at
+            )
+    group by 1, 2, 3
+),
+
+offered as (
+    select
+        {{ reporting_date('reserved_at') }} as activity_date,
+        agent_email,
+        count(*) as reservations_offered,
+        count(accepted_at) as reservations_accepted,
+        {{ mean(seconds_between('reserved_at', 'accepted_at')) }} as avg_time_to_accept_s
+    from reservation_outcomes
+    where {{ touched_only(reporting_date('reserved_at'), 'int_changed_days', 'activity_date') }}
+    group by 1, 2
+),
+
 activity as (
     select
         activity_date,
@@ -66,6 +125,11 @@ agent_days as (
         activity_date,
         agent_email
     from activity
+    union
+    select
+        activity_date,
+        agent_email
+    from offered
 ),
 
 final as (
@@ -89,6 +153,11 @@ final as (
             'coalesce(handled.busy_s, 0)'
             ~ ' + greatest(coalesce(activity.available_s, 0) - coalesce(handled.busy_s, 0), 0)',
         ) }} as occupancy,
+        coalesce(offered.reservations_offered, 0) as reservations_offered,
+        coalesce(offered.reservations_accepted, 0) as reservations_accepted,
+        {{ ratio('offered.reservations_accepted', 'offered.reservations_offered') }}
+            as reservation_acceptance_rate,
+        offered.avg_time_to_accept_s,
         {{ build_time() }} as refreshed_at
     from agent_days
     left join handled
@@ -100,6 +169,9 @@ final as (
     left join activity
         on agent_days.activity_date = activity.activity_date
             and agent_days.agent_email = activity.agent_email
+    left join offered
+        on agent_days.activity_date = offered.activity_date
+            and agent_days.agent_email = offered.agent_email
 )
 
 select * from final

@@ -1,9 +1,36 @@
--- Incremental: every call with a new completion report or recording is recomputed.
+-- Incremental: every call with a new completion report or recording is recomputed, and every
+-- call of a phone with a new inbound call (one that arrived late can make later calls repeats).
 {{ config(unique_key='call_id') }}
+{#- Outside the incremental branch: dbt records dependencies while parsing. #}
+{%- set changed_calls = ref('int_changed_calls') %}
 
 with calls as (
     select * from {{ ref('int_call_reports') }}
-    where {{ touched_only('call_id', 'int_changed_calls') }}
+    {%- if is_incremental() %}
+        where
+            call_id in (select changed.call_id from {{ changed_calls }} as changed)
+            or contact_phone in (
+                select reports.contact_phone from {{ ref('int_call_reports') }} as reports
+                where
+                    reports.direction = 'INBOUND'
+                    and reports.call_id in (select changed.call_id from {{ changed_calls }} as changed)
+            )
+    {%- endif %}
+),
+
+-- An inbound call is a repeat when the same phone called in within `repeat_contact_days`
+-- before it (an earlier start; a call at the same instant is no repeat of it).
+repeats as (
+    select distinct calls.call_id
+    from calls
+    inner join {{ ref('int_call_reports') }} as earlier
+        on
+            calls.contact_phone = earlier.contact_phone
+            and earlier.direction = 'INBOUND'
+            and earlier.call_id != calls.call_id
+            and earlier.started_at < calls.started_at
+            and earlier.started_at >= calls.started_at - interval '{{ var("repeat_contact_days") | int }} days'
+    where calls.direction = 'INBOUND'
 ),
 
 recordings as (
@@ -30,6 +57,7 @@ final as (
         calls.campaign_name,
         calls.disposition,
         calls.was_answered,
+        calls.direction = 'INBOUND' and repeats.call_id is not null as is_repeat_inbound,
         calls.started_at,
         calls.ended_at,
         calls.completed_at,
@@ -45,6 +73,7 @@ final as (
         {{ build_time() }} as refreshed_at
     from calls
     left join recordings on calls.call_id = recordings.call_id
+    left join repeats on calls.call_id = repeats.call_id
 )
 
 select * from final

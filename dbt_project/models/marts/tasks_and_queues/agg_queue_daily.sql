@@ -18,20 +18,7 @@ task_outcomes as (
     select
         queue_date as activity_date,
         coalesce(queue, '(none)') as queue,
-        count(*) as tasks_created,
-        count(*) filter (where final_status = 'completed') as tasks_completed,
-        count(*) filter (where final_status = 'canceled') as tasks_canceled,
-        count(*) filter (where final_status = 'open') as tasks_open,
-        {{ mean('time_to_accept_s') }} as avg_speed_of_answer_s,
-        {{ ratio(
-            "count(*) filter (where time_to_accept_s <= " ~ var('service_level_seconds') ~ ")",
-            "count(*) filter (where created_at is not null"
-            ~ " and (accepted_at is not null or final_status = 'canceled'))",
-        ) }} as service_level,
-        {{ ratio(
-            "count(*) filter (where final_status = 'canceled' and accepted_at is null)",
-            "count(*) filter (where accepted_at is not null or final_status = 'canceled')",
-        ) }} as abandonment_rate
+        {{ queue_task_outcomes() }}
     from tasks
     group by 1, 2
 ),
@@ -82,6 +69,8 @@ final as (
         task_outcomes.avg_speed_of_answer_s,
         task_outcomes.service_level,
         task_outcomes.abandonment_rate,
+        coalesce(task_outcomes.short_abandons, 0) as short_abandons,
+        task_outcomes.service_level_excl_short_abandons,
         {{ build_time() }} as refreshed_at
     from queue_days
     left join task_outcomes
