@@ -70,3 +70,31 @@
         else cast({{ expression }} as {{ sql_type('varchar') }})
     end
 {%- endmacro %}
+
+
+{#- Whether a wall-clock time falls in the calling window: `calling_window_start` <= time of
+    day < `calling_window_end` (vars, HH:MM); null when the time is. Whole minutes of the day
+    compare exactly against HH:MM bounds (20:59:59.9 is before 21:00). -#}
+{% macro within_calling_window(local_time) -%}
+    {%- set bounds = [] -%}
+    {%- for name in ['calling_window_start', 'calling_window_end'] -%}
+        {%- set text = var(name) | string -%}
+        {%- set parts = text.split(':') -%}
+        {%- if parts | length != 2 or not parts[0].isdigit() or not parts[1].isdigit()
+            or parts[0] | int > 24 or parts[1] | int > 59 -%}
+            {{ exceptions.raise_compiler_error(
+                "the " ~ name ~ " var is '" ~ text ~ "': give a time of day as HH:MM, e.g. 08:00"
+            ) }}
+        {%- endif -%}
+        {%- do bounds.append(parts[0] | int * 60 + parts[1] | int) -%}
+    {%- endfor -%}
+    {%- if bounds[0] >= bounds[1] -%}
+        {{ exceptions.raise_compiler_error(
+            "calling_window_start (" ~ var('calling_window_start') ~ ") must come before"
+            ~ " calling_window_end (" ~ var('calling_window_end') ~ ")"
+        ) }}
+    {%- endif -%}
+    {%- set minute_of_day = "(extract(hour from " ~ local_time ~ ") * 60 + extract(minute from "
+        ~ local_time ~ "))" -%}
+    ({{ minute_of_day }} >= {{ bounds[0] }} and {{ minute_of_day }} < {{ bounds[1] }})
+{%- endmacro %}

@@ -22,6 +22,7 @@
         'varchar': 'string', 'text': 'string', 'timestamptz': 'timestamp',
         'timestamp with time zone': 'timestamp', 'float8': 'double',
         'double precision': 'double', 'integer': 'int', 'json': 'string',
+        'timestamp without time zone': 'timestamp_ntz',
     } -%}
     {{ return(names.get(data_type | lower | trim, data_type)) }}
 {%- endmacro %}
@@ -136,11 +137,28 @@
 {%- endmacro %}
 
 {% macro default__local_time_in(zone, instant) -%}
-    timezone('{{ zone }}', {{ instant }})
+    {{ local_time_at("'" ~ zone ~ "'", instant) }}
 {%- endmacro %}
 
 {% macro spark__local_time_in(zone, instant) -%}
     from_utc_timestamp({{ instant }}, '{{ zone }}')
+{%- endmacro %}
+
+
+{#- The wall-clock time (a timestamp without zone) of `instant` in the zone a SQL expression
+    names, row by row (an IANA name; null gives null). -#}
+{% macro local_time_at(zone_expression, instant) -%}
+    {{ return(adapter.dispatch('local_time_at', 'regal_voice_warehouse')(zone_expression, instant)) }}
+{%- endmacro %}
+
+{% macro default__local_time_at(zone_expression, instant) -%}
+    timezone({{ zone_expression }}, {{ instant }})
+{%- endmacro %}
+
+{#- Spark's from_utc_timestamp gives the wall clock as an instant of the UTC session: as a
+    TIMESTAMP_NTZ it is the wall clock itself. -#}
+{% macro spark__local_time_at(zone_expression, instant) -%}
+    cast(from_utc_timestamp({{ instant }}, {{ zone_expression }}) as timestamp_ntz)
 {%- endmacro %}
 
 

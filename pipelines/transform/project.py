@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # What a build's result depends on; profiles.yml only tunes resources, target/ and logs/ are
 # dbt's own output.
-PROJECT_INPUTS = ("dbt_project.yml", "models", "macros")
+PROJECT_INPUTS = ("dbt_project.yml", "models", "macros", "seeds")
 
 
 def project_files(project: Path = DBT_PROJECT) -> list[Path]:

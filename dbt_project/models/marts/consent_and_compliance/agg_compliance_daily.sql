@@ -1,5 +1,6 @@
 -- Per reporting day and channel: outbound attempts, and those made without consent at that
--- moment (unsubscribed, or no consent record before it).
+-- moment (unsubscribed, or no consent record before it), made outside the contact's calling
+-- window, or to a phone whose time zone is unknown.
 -- Incremental: every day holding an attempt this build judged again is recomputed whole.
 {{ config(
     unique_key=['activity_date', 'channel'],
@@ -23,6 +24,8 @@ final as (
         count(*) as attempts,
         count(*) filter (where not has_consent) as attempts_without_consent,
         {{ ratio('count(*) filter (where not has_consent)', 'count(*)') }} as share_without_consent,
+        count(*) filter (where not within_calling_window) as attempts_outside_window,
+        count(*) filter (where contact_timezone is null) as attempts_unknown_timezone,
         {{ build_time() }} as refreshed_at
     from attempts
     group by activity_date, channel

@@ -2,7 +2,9 @@
 -- every outbound call, answered or not, and every `sms.sent`, with the contact's consent for
 -- that channel at that instant from fct_consent_history. An attempt at the instant of a
 -- consent change meets the state the change set (an opt-out, when both came at once: the
--- history's rule).
+-- history's rule). Each attempt is also placed in the contact's own day: the zone of the
+-- phone's longest prefix phonenumbers knows (the phone_prefix_timezones seed), and whether the
+-- local time fell within the calling window (`calling_window_start` <= local < `calling_window_end`).
 -- Incremental: every attempt of a phone with a new attempt or a consent change is judged again.
 {{ config(
     unique_key='attempt_id',
@@ -55,6 +57,38 @@ judged as (
             and (attempts.attempted_at < history.valid_to or history.valid_to is null)
 ),
 
+-- The zone of the longest known prefix of the phone (its country code at least); none when
+-- that prefix spans several zones, as +1 alone does. Prefixes are 1 to 9 digits (a seed test).
+prefix_zones as (
+    select
+        judged.attempt_id,
+        prefixes.timezone,
+        row_number() over (
+            partition by judged.attempt_id order by length(prefixes.prefix) desc
+        ) as longest_first
+    from judged
+    cross join (
+        {%- for length in range(1, 10) %}
+            select {{ length }} as prefix_length {% if not loop.last %}union all{% endif %}
+        {%- endfor %}
+    ) as lengths
+    inner join {{ ref('phone_prefix_timezones') }} as prefixes
+        on prefixes.prefix = substr(judged.contact_phone, 2, lengths.prefix_length)
+    where
+        judged.contact_phone like '+%'
+        and length(judged.contact_phone) > lengths.prefix_length
+),
+
+placed as (
+    select
+        judged.*,
+        prefix_zones.timezone as contact_timezone,
+        {{ local_time_at('prefix_zones.timezone', 'judged.attempted_at') }} as local_attempted_at
+    from judged
+    left join prefix_zones
+        on judged.attempt_id = prefix_zones.attempt_id and prefix_zones.longest_first = 1
+),
+
 final as (
     select
         attempt_id,
@@ -70,8 +104,11 @@ final as (
         end as consent_status,
         consent_since,
         coalesce(is_subscribed, false) as has_consent,
+        contact_timezone,
+        local_attempted_at,
+        {{ within_calling_window('local_attempted_at') }} as within_calling_window,
         {{ build_time() }} as refreshed_at
-    from judged
+    from placed
 )
 
 select * from final
