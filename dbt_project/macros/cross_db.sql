@@ -394,6 +394,22 @@
 {%- endmacro %}
 
 
+{#- The continuous `fraction` percentile of `expression` (interpolated between the two nearest
+    values, as percentile_cont), as a double. -#}
+{% macro percentile(expression, fraction) -%}
+    {{ return(adapter.dispatch('percentile', 'regal_voice_warehouse')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro default__percentile(expression, fraction) -%}
+    cast(percentile_cont({{ fraction }}) within group (order by {{ expression }}) as {{ type_double() }})
+{%- endmacro %}
+
+{#- Spark's `percentile` is exact and interpolates as percentile_cont does. -#}
+{% macro spark__percentile(expression, fraction) -%}
+    cast(percentile({{ expression }}, {{ fraction }}) as double)
+{%- endmacro %}
+
+
 {#- A timestamp as UTC text with microseconds and `+00`, to be read back exactly. -#}
 {% macro utc_text(expression) -%}
     {{ return(adapter.dispatch('utc_text', 'regal_voice_warehouse')(expression)) }}
