@@ -196,7 +196,8 @@ def simulate_day(
         at = day + timedelta(hours=12, seconds=regal.rng.randint(0, 10 * 3600))
         regal_messages.extend(regal.contact_events(at))
     for _ in range(max(1, tasks_per_day // 3)):
-        at = day + timedelta(hours=10, seconds=brand.rng.randint(0, 12 * 3600))
+        # Leads sign up at every hour of the day; the contact centre works 13:00-21:00 UTC.
+        at = day + timedelta(seconds=brand.rng.randint(0, 24 * 3600 - 1))
         brand_messages.append(brand.brand_identify(at))
         brand_messages.extend(brand.brand_activity(at))
     return regal_messages, brand_messages

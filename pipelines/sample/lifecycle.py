@@ -26,6 +26,21 @@ EXPERIMENTS = [
     (12, "Voicemail drop test"),
     ("b7e4c1de-2f0a-4c55-9a0e-6f1d2c3b4a59", "Callback script test"),
 ]
+# The contacts' area codes, so their calls fall at different hours of their own day: New York
+# (twice as many), Chicago, Denver, Los Angeles, Honolulu, and Alaska's 907, which spans two
+# zones (phonenumbers knows no single one: an unknown zone).
+AREA_CODES = ["917", "917", "312", "303", "415", "808", "907"]
+# What contacts text back: mostly an answer, now and then an opt-out keyword as people type it
+# (the last two are not keywords: "Stop please" is a sentence, "STOP." has punctuation).
+REPLIES = ["Yes, call me tomorrow."] * 8 + [
+    "STOP",
+    " stop ",
+    "Unsubscribe",
+    "quit\n",
+    "End",
+    "Stop please",
+    "STOP.",
+]
 CANCEL_REASONS = [
     ("Contact unsubscribed", "system", None),
     ("Task expired", "system", None),
@@ -107,7 +122,13 @@ class Simulator:
     def __init__(self, rng: random.Random, agents: int, contacts: int) -> None:
         self.rng = rng
         self.agents = [f"agent{n:03d}@brand.example" for n in range(1, agents + 1)]
-        self.contacts = [f"917{n:07d}" for n in range(5550000, 5550000 + contacts)]
+        self.contacts = [
+            f"{AREA_CODES[n % len(AREA_CODES)]}{n:07d}"
+            for n in range(5550000, 5550000 + contacts)
+        ]
+        # Draws for the details added later (replies, short abandons, new leads): a generator
+        # of its own, seeded without drawing from ``rng``, so every other draw stays as it was.
+        self.aux = random.Random(rng.getstate()[1][0])
         self.truth = Truth()
         self.callback_truth = CallbackTruth()
         # Callbacks are kept only before this instant (the end of the simulated days), so the
@@ -235,7 +256,10 @@ class Simulator:
             }
             messages.append(self.track("task.reservation.created", at, user_id, reservation))
         if outcome == "canceled":
-            at += timedelta(seconds=rng.randint(10, 600))
+            delay = rng.randint(10, 600)
+            if reservations == 0 and self.aux.random() < 0.5:
+                delay = self.aux.randint(2, 10)  # the caller hung up at once: a short abandon
+            at += timedelta(seconds=delay)
             reason, source, canceled_by = rng.choice(CANCEL_REASONS)
             cancel = {
                 **common,
@@ -358,9 +382,13 @@ class Simulator:
                 )
             at += timedelta(seconds=rng.randint(10, 300))
             reply = {**sms, "from_number": sms["to_number"], "to_number": sms["from_number"]}
-            reply["content"] = "Yes, call me tomorrow."
+            reply["content"] = self.aux.choice(REPLIES)
             messages.append(self.track("sms.received", at, user_id, reply))
             rows.append([epoch(at), "Contact", "received", reply["content"]])
+            if reply["content"] != REPLIES[0]:
+                messages.extend(self.opt_out_handled(at, user_id, sms["to_number"]))
+                if self.aux.random() < 0.7:
+                    break  # the agent stops texting; otherwise the next text breaks the STOP
         started = accepted + timedelta(seconds=2)
         completed = at + timedelta(seconds=rng.randint(10, 90))
         wrap = rng.randint(5, 60)
@@ -383,6 +411,25 @@ class Simulator:
             self.track("sms.conversation.completed", completed, user_id, completed_props)
         )
         return messages
+
+    def opt_out_handled(self, replied: datetime, user_id: str, phone: str) -> list[dict]:
+        """Regal records an SMS opt-out after a STOP reply, mostly; sometimes it does not."""
+        if self.aux.random() < 0.25:
+            return []
+        at = replied + timedelta(seconds=self.aux.randint(1, 30))
+        digits = "".join(ch for ch in phone if ch.isdigit())[-10:]
+        self.consent_records.append(
+            ConsentRecord(
+                f"+1{digits}", "sms", False, datetime.fromtimestamp(epoch(at), UTC), "regal_voice"
+            )
+        )
+        consent = {
+            "phone": f"+1{digits}",
+            "channel": "sms",
+            "source": "Regal.inboundSms",
+            "timestamp": str(epoch(at)),
+        }
+        return [self.track("contact.unsubscribed", at, user_id, consent)]
 
     def contact_events(self, at: datetime) -> list[dict]:
         """Consent changes inside Regal and the other contact events of the catalog."""
@@ -484,6 +531,9 @@ class Simulator:
         """An identify with cached ``optIn`` entries re-sent, some stale, some without timestamp."""
         rng = self.rng
         digits = rng.choice(self.contacts)
+        if self.aux.random() < 0.15:
+            # A new lead the contact centre never reaches: a number of its own.
+            digits = f"{self.aux.choice(AREA_CODES)}{self.aux.randint(2_000_000, 2_999_999)}"
         user_id = f"user_{digits}"
         cached = self._opt_ins.setdefault(user_id, [])
         if not cached or rng.random() < 0.4:
