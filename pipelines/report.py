@@ -62,6 +62,18 @@ def changes_per_day(frame: pd.DataFrame):
     )
 
 
+def tasks_per_interval(frame: pd.DataFrame):
+    fig = px.bar(frame, x="interval", y="tasks", color="queue")
+    fig.update_yaxes(title="tasks created")
+    return fig
+
+
+def speed_to_lead_buckets(frame: pd.DataFrame):
+    fig = px.bar(frame, x="bucket", y="leads")
+    fig.update_xaxes(title=None)
+    return fig
+
+
 @dataclass(frozen=True)
 class Headline:
     label: str
@@ -164,6 +176,76 @@ def charts(timezone: str, threshold_seconds: int = 60) -> list[Chart]:
     ]
 
 
+@dataclass(frozen=True)
+class Table:
+    title: str
+    explanation: str
+    sql: str  # its rows, shown as they come, with the query's column names as headings
+
+
+# Speed-to-lead buckets in their order (fct_speed_to_lead.speed_to_lead_bucket).
+BUCKETS = ["under_5_min", "under_1_hour", "under_1_day", "over_1_day", "not_attempted"]
+
+
+def questions(timezone: str, interval_minutes: int) -> list[Chart | Table]:
+    """What a manager and a compliance officer ask next: the newest day by interval, speed
+    to lead, calling windows and STOP replies."""
+    zone = timezone.replace("'", "''")
+    bucket_order = " ".join(
+        f"WHEN '{bucket}' THEN {number}" for number, bucket in enumerate(BUCKETS)
+    )
+    return [
+        Chart(
+            f"Tasks per {interval_minutes}-minute interval, newest day",
+            "Tasks that entered each queue in the interval (agg_queue_interval), on the newest "
+            f"day with tasks, times in {timezone}.",
+            "SELECT strftime(interval_start, '%H:%M') AS interval, queue, "
+            "tasks_created AS tasks FROM analytics.agg_queue_interval "
+            "WHERE CAST(interval_start AS DATE) = "
+            "(SELECT max(CAST(interval_start AS DATE)) FROM analytics.agg_queue_interval) "
+            "ORDER BY interval_start, queue",
+            tasks_per_interval,
+        ),
+        Chart(
+            "Speed to lead",
+            "Leads (phones any source named for the first time) by how soon they were first "
+            "called or texted after that (fct_speed_to_lead).",
+            "SELECT speed_to_lead_bucket AS bucket, count(*) AS leads "
+            "FROM analytics.fct_speed_to_lead GROUP BY 1 "
+            f"ORDER BY CASE speed_to_lead_bucket {bucket_order} END",
+            speed_to_lead_buckets,
+        ),
+        Table(
+            "Calling windows and STOP replies by day",
+            "Outbound attempts made outside the contact's calling window (its local time, from "
+            "the phone number) or to a phone of unknown zone (agg_compliance_daily), and SMS "
+            "opt-out replies (fct_sms_opt_out_requests): violated when a text went out after "
+            "the STOP, unrecorded when no unsubscribe was recorded.",
+            "WITH attempts AS (SELECT activity_date, CAST(sum(attempts) AS BIGINT) AS attempts, "
+            "CAST(sum(attempts_outside_window) AS BIGINT) AS outside_window, "
+            "CAST(sum(attempts_unknown_timezone) AS BIGINT) AS unknown_zone "
+            "FROM analytics.agg_compliance_daily GROUP BY 1), "
+            f"stops AS (SELECT CAST(timezone('{zone}', received_at) AS DATE) AS activity_date, "
+            "count(*) AS stop_replies, "
+            "count(*) FILTER (WHERE status = 'violated') AS stops_violated, "
+            "count(*) FILTER (WHERE status = 'unrecorded') AS stops_unrecorded "
+            "FROM analytics.fct_sms_opt_out_requests GROUP BY 1) "
+            "SELECT strftime(coalesce(attempts.activity_date, stops.activity_date), '%Y-%m-%d') "
+            "AS day, coalesce(attempts, 0) AS attempts, "
+            "coalesce(outside_window, 0) AS \"outside window\", "
+            "coalesce(unknown_zone, 0) AS \"unknown zone\", "
+            "coalesce(stop_replies, 0) AS \"STOP replies\", "
+            "coalesce(stops_violated, 0) AS violated, "
+            "coalesce(stops_unrecorded, 0) AS unrecorded "
+            "FROM attempts FULL JOIN stops USING (activity_date) ORDER BY 1",
+        ),
+    ]
+
+
+def table_html(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, classes="numbers", escape=True)
+
+
 def build_report(con, target: Path, timezone: str | None = None) -> Path:
     """Write the report of what analysts read (``con``, a DuckDB connection on the analysts'
     copy or on a lake: ``Engine.reader``) to ``target``."""
@@ -180,19 +262,27 @@ def build_report(con, target: Path, timezone: str | None = None) -> Path:
             f"<div class='figure'><b>{html.escape(shown)}</b>"
             f"<span>{html.escape(headline.label)}</span></div>"
         )
-    for number, chart in enumerate(charts(timezone, service_level_seconds())):
+    shown = charts(timezone, service_level_seconds()) + questions(
+        timezone, int(project_var("interval_minutes", 15))
+    )
+    plotly_inlined = False
+    for chart in shown:
         frame = con.sql(chart.sql).df()
         if frame.empty:
             body = "<p class='empty'>No data yet.</p>"
+        elif isinstance(chart, Table):
+            body = table_html(frame)
         else:
             fig = chart.draw(frame)
             fig.update_layout(margin={"l": 40, "r": 20, "t": 20, "b": 40}, height=360)
             body = pio.to_html(
                 fig,
                 full_html=False,
-                include_plotlyjs=number == 0,  # once, inline: the page works offline
+                # once, inline, with the first chart drawn: the page works offline
+                include_plotlyjs=not plotly_inlined,
                 config={"displaylogo": False, "responsive": True},
             )
+            plotly_inlined = True
         sections.append(
             f"<section class='chart'><h2>{html.escape(chart.title)}</h2>"
             f"<p>{html.escape(chart.explanation)}</p>{body}</section>"
@@ -228,6 +318,9 @@ p {{ margin-top: 0.2rem; color: #555; }}
 .figure {{ border: 1px solid #ddd; border-radius: 6px; padding: 0.8rem 1.2rem; min-width: 9rem; }}
 .figure b {{ display: block; font-size: 1.6rem; }}
 .figure span {{ color: #555; }}
+table.numbers {{ border-collapse: collapse; }}
+table.numbers th, table.numbers td {{ padding: 0.25rem 0.8rem; text-align: right; }}
+table.numbers tr:nth-child(even) {{ background: #f5f5f5; }}
 </style></head>
 <body>
 <h1>Contact center KPIs, {period}</h1>

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from pipelines.report import charts
+from pipelines.report import Table, charts, questions
 from tests.conftest import PROJECT, render, run_pipelines
 
 
@@ -35,12 +35,21 @@ def test_the_report_opens_offline_with_every_chart(report, chromium, tmp_path):
         assert re.search(rf"<b>[0-9.,%s ]+</b><span>{label}</span>", text), label
     dom, console = render(chromium, report.as_uri())
     assert console == []
-    titles = [chart.title for chart in charts("UTC")]
-    for title in titles:
-        assert title in dom, title
+    shown = charts("UTC") + questions("UTC", 15)
+    for chart in shown:
+        assert chart.title in dom, chart.title
     # Each chart drawn: plotly renders one SVG surface per chart once its script ran.
-    assert dom.count('class="main-svg"') >= len(titles)
+    drawn = [chart for chart in shown if not isinstance(chart, Table)]
+    assert dom.count('class="main-svg"') >= len(drawn)
     assert "No data yet" not in dom
+    # The newest day's intervals, every speed-to-lead bucket the sample has, and the
+    # compliance table with a row per day.
+    assert "Tasks per 15-minute interval, newest day" in dom
+    for bucket in ("under_5_min", "not_attempted"):
+        assert bucket in dom, bucket
+    table = text[text.index("Calling windows and STOP replies") :]
+    assert "<th>outside window</th>" in table and "<th>STOP replies</th>" in table
+    assert re.search(r"<td>2026-10-05</td>\s*<td>[1-9]\d*</td>", table)
     screenshot = tmp_path / "report.png"
     _, console = render(chromium, report.as_uri(), screenshot)
     assert console == []
