@@ -18,6 +18,7 @@ from pipelines.sample.archive import generate_archive
 from pipelines.settings import SAMPLE_BRAND_SOURCES
 from tests.conftest import checksums, load_arguments, run_pipelines
 from tests.e2e.test_forget import files_naming
+from tests.integration.test_readme_queries import every_engine_queries
 from tests.support.mart_rows import differences, duckdb_marts, lake_marts, lake_tables, marts
 from tests.support.spark_cluster import spark_cluster
 
@@ -91,6 +92,13 @@ def test_make_load_on_a_standalone_cluster_equals_duckdb(tmp_path):
         )
         assert "forget: deleted rows erased from the storage" in lake_forgot.stderr
         run_pipelines("forget", "--phone", phone, "--warehouse", str(on_duckdb))
+        # The README's questions said to run on every engine run on the cluster, as
+        # `make shell SQL=…` runs them (spark-sql stops at the first that fails).
+        asked = every_engine_queries()
+        answered = run_pipelines(
+            "shell", "--warehouse", f"iceberg:{lake}", "--sql", ";\n".join(asked), env=on_cluster
+        )
+        assert "agent" in answered.stdout
     digits = phone[2:]
     spellings = [phone, digits, f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"]
     assert files_naming(lake, [*spellings, f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"]) == []

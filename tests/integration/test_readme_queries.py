@@ -24,6 +24,33 @@ def readme_queries() -> list[str]:
 
 
 QUERIES = readme_queries()
+# The blocks that say so run on Spark too (`test_marts_on_spark` runs them on a lake).
+EVERY_ENGINE = "-- Runs unchanged on DuckDB, PostgreSQL and Spark."
+
+
+def every_engine_queries() -> list[str]:
+    blocks = re.findall(r"```sql\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    statements = []
+    for block in blocks:
+        if block.lstrip().startswith(EVERY_ENGINE):
+            statements += [part.strip() for part in block.split(";") if part.strip()]
+    return statements
+
+
+def test_the_readme_asks_each_new_question_on_every_engine():
+    asked = " ".join(every_engine_queries())
+    for table in (
+        "agg_queue_interval",
+        "agg_speed_to_lead_daily",
+        "within_calling_window",
+        "fct_sms_opt_out_requests",
+        "agg_campaign_daily",
+        "reservations_offered",
+        "is_repeat_inbound",
+    ):
+        assert table in asked, table
+    # Spark 3.5 reads neither `::` casts nor PostgreSQL's interval arithmetic.
+    assert "::" not in asked
 
 
 def test_the_readme_shows_queries():

@@ -135,8 +135,14 @@ class IcebergLake(Engine):
         check_master(self.master)
         if self.store.is_remote:
             self._remote("write", self.store.check_writable)
-        elif not os.access(lake if lake.exists() else lake.parent, os.W_OK):
-            raise WarehouseConfigError(f"WAREHOUSE={self}: {lake} cannot be written here")
+        else:
+            # A new lake's folders are made as needed: the nearest one that exists decides.
+            nearest = next(folder for folder in (lake, *lake.parents) if folder.exists())
+            if not os.access(nearest, os.W_OK):
+                raise WarehouseConfigError(
+                    f"WAREHOUSE={self}: {lake} cannot be written here ({nearest} is not "
+                    "writable by this user)"
+                )
         if self.is_new:
             log.warning("creating a new lake at %s", self.lake)
         self.home.mkdir(parents=True, exist_ok=True)
