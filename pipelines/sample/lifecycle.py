@@ -123,8 +123,7 @@ class Simulator:
         self.rng = rng
         self.agents = [f"agent{n:03d}@brand.example" for n in range(1, agents + 1)]
         self.contacts = [
-            f"{AREA_CODES[n % len(AREA_CODES)]}{n:07d}"
-            for n in range(5550000, 5550000 + contacts)
+            f"{AREA_CODES[n % len(AREA_CODES)]}{n:07d}" for n in range(5550000, 5550000 + contacts)
         ]
         # Draws for the details added later (replies, short abandons, new leads): a generator
         # of its own, seeded without drawing from ``rng``, so every other draw stays as it was.

@@ -40,7 +40,9 @@ recordings as (
     from {{ ref('stg_regal_voice__call_recording_available') }}
     where
         call_id is not null
-        and {{ touched_only('call_id', 'int_changed_calls') }}
+        {%- if is_incremental() %}
+            and call_id in (select calls.call_id from calls)
+        {%- endif %}
     group by 1
 ),
 
