@@ -76,13 +76,13 @@ reservation_outcomes as (
     from reservations
     left join {{ ref('int_task_events') }} as acceptances
         on
-            acceptances.event_name = 'task.reservation.accepted'
-            and reservations.task_id = acceptances.task_id
+            reservations.task_id = acceptances.task_id
             and reservations.agent_email = acceptances.agent_email
-            and acceptances.occurred_at >= reservations.reserved_at
+            and reservations.reserved_at <= acceptances.occurred_at
+            and acceptances.event_name = 'task.reservation.accepted'
             and (
                 reservations.next_reserved_at is null
-                or acceptances.occurred_at < reservations.next_reserved_at
+                or reservations.next_reserved_at > acceptances.occurred_at
             )
     group by 1, 2, 3
 ),

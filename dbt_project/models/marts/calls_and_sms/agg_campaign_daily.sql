@@ -57,13 +57,25 @@ conversions as (
 ),
 
 campaign_days as (
-    select activity_date, campaign_id from calls
+    select
+        activity_date,
+        campaign_id
+    from calls
     union
-    select activity_date, campaign_id from sent
+    select
+        activity_date,
+        campaign_id
+    from sent
     union
-    select activity_date, campaign_id from undelivered
+    select
+        activity_date,
+        campaign_id
+    from undelivered
     union
-    select activity_date, campaign_id from conversions
+    select
+        activity_date,
+        campaign_id
+    from conversions
 ),
 
 final as (

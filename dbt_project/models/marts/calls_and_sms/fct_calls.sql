@@ -26,10 +26,10 @@ repeats as (
     inner join {{ ref('int_call_reports') }} as earlier
         on
             calls.contact_phone = earlier.contact_phone
+            and calls.call_id != earlier.call_id
+            and calls.started_at > earlier.started_at
+            and calls.started_at - interval '{{ var("repeat_contact_days") | int }} days' <= earlier.started_at
             and earlier.direction = 'INBOUND'
-            and earlier.call_id != calls.call_id
-            and earlier.started_at < calls.started_at
-            and earlier.started_at >= calls.started_at - interval '{{ var("repeat_contact_days") | int }} days'
     where calls.direction = 'INBOUND'
 ),
 

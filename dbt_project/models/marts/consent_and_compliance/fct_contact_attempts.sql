@@ -57,8 +57,16 @@ judged as (
             and (attempts.attempted_at < history.valid_to or history.valid_to is null)
 ),
 
+-- Prefixes are 1 to 9 digits (a seed test).
+prefix_lengths as (
+    {%- for length in range(1, 10) %}
+        select {{ length }} as prefix_length
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
 -- The zone of the longest known prefix of the phone (its country code at least); none when
--- that prefix spans several zones, as +1 alone does. Prefixes are 1 to 9 digits (a seed test).
+-- that prefix spans several zones, as +1 alone does.
 prefix_zones as (
     select
         judged.attempt_id,
@@ -67,11 +75,7 @@ prefix_zones as (
             partition by judged.attempt_id order by length(prefixes.prefix) desc
         ) as longest_first
     from judged
-    cross join (
-        {%- for length in range(1, 10) %}
-            select {{ length }} as prefix_length {% if not loop.last %}union all{% endif %}
-        {%- endfor %}
-    ) as lengths
+    cross join prefix_lengths as lengths
     inner join {{ ref('phone_prefix_timezones') }} as prefixes
         on prefixes.prefix = substr(judged.contact_phone, 2, lengths.prefix_length)
     where

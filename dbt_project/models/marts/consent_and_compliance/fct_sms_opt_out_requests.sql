@@ -49,7 +49,7 @@ recorded as (
     inner join sms_consent
         on
             requests.contact_phone = sms_consent.phone
-            and sms_consent.effective_at >= requests.received_at
+            and requests.received_at <= sms_consent.effective_at
     group by 1
 ),
 
@@ -62,8 +62,8 @@ sent_after as (
     inner join {{ ref('stg_regal_voice__sms_sent') }} as sent
         on
             requests.contact_phone = sent.to_number
-            and sent.occurred_at > requests.received_at
-            and (recorded.resubscribed_at is null or sent.occurred_at < recorded.resubscribed_at)
+            and requests.received_at < sent.occurred_at
+            and (recorded.resubscribed_at is null or recorded.resubscribed_at > sent.occurred_at)
     group by 1
 ),
 

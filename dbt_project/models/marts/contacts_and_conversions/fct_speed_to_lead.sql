@@ -61,7 +61,7 @@ first_attempts as (
     inner join attempts
         on
             leads.contact_phone = attempts.contact_phone
-            and attempts.attempted_at >= leads.lead_at
+            and leads.lead_at <= attempts.attempted_at
 ),
 
 measured as (
