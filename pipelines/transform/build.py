@@ -106,10 +106,12 @@ def build_arguments(
     }
     if plan.mode == "full":
         return ["build", "--full-refresh", "--vars", json.dumps(variables)]
-    # Unit tests check the SQL, which has not changed since the last (full) build; the data
-    # tests check the rows this build recomputed.
+    # Unit tests check the SQL, and seeds hold reference data, neither changed since the last
+    # (full) build: the project's checksum covers both. The data tests check the rows this
+    # build recomputed.
     variables["tests_scope"] = "changed"
-    return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(variables)]
+    skipped = ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
+    return ["build", *skipped, "--vars", json.dumps(variables)]
 
 
 def run_dbt_build(

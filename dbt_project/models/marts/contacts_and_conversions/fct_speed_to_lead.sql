@@ -2,28 +2,45 @@
 -- named it (a brand identify's phone trait, or a Regal Voice event naming the contact), and
 -- the first outbound attempt at or after that moment: an outbound call's start or an
 -- `sms.sent` to the phone.
--- Incremental: every phone a message loaded since the last complete build names is decided
--- again (its lead time can only move earlier; a new attempt is such a message too).
+-- Incremental: the phones a message loaded since the last complete build names (a new
+-- attempt is such a message too). Sightings only ever add up (a forget removes the phone's
+-- row whole), so a phone's lead is the earlier of the one on record and its new sightings':
+-- the cost follows the new messages, not the history.
 {{ config(unique_key='contact_phone') }}
 
 with sightings as (
     {{ phone_sightings() }}
 ),
 
-touched_phones as (
-    select distinct phone from sightings
+new_sightings as (
+    select
+        phone,
+        min(seen_at) as seen_at
+    from sightings
     {%- if is_incremental() %}
         where {{ loaded_since_last_build() }}
     {%- endif %}
+    group by 1
 ),
 
 leads as (
-    select
-        phone as contact_phone,
-        min(seen_at) as lead_at
-    from sightings
-    where phone in (select touched_phones.phone from touched_phones)
-    group by 1
+    {%- if is_incremental() %}
+        select
+            new_sightings.phone as contact_phone,
+            least(coalesce(recorded.lead_at, new_sightings.seen_at), new_sightings.seen_at)
+                as lead_at
+        from new_sightings
+        left join {{ this }} as recorded on new_sightings.phone = recorded.contact_phone
+    {%- else %}
+        select
+            phone as contact_phone,
+            seen_at as lead_at
+        from new_sightings
+    {%- endif %}
+),
+
+touched_phones as (
+    select contact_phone as phone from leads
 ),
 
 attempts as (
