@@ -228,30 +228,41 @@
 {#- For a daily aggregate of `model`: in an incremental run, only rows whose reporting day
     holds a row of `model` this build recomputed (`time_column` places a row on its day), or
     is a day a forget request touched; in a full build, all. -#}
-{% macro on_days_refreshed_in(model, time_column) -%}
-    {%- set refreshed = ref(model) -%}
+{#- An aggregate keyed by `activity_date` recomputes days whole: those of `days` (a query of
+    one date column) and those a forget request touched. Rows of those days only: -#}
+{% macro on_days(time_column, days) -%}
     {%- if is_incremental() -%}
-        ({{ reporting_date(time_column) }} in (
-            select {{ reporting_date('refreshed.' ~ time_column) }} from {{ refreshed }} as refreshed
-            where refreshed.refreshed_at = {{ build_time() }}
-        ) or {{ reporting_date(time_column) }} in ({{ forgotten_days() }}))
+        ({{ reporting_date(time_column) }} in ({{ days }})
+            or {{ reporting_date(time_column) }} in ({{ forgotten_days() }}))
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- pre_hook of such an aggregate, keyed by `activity_date`: delete those days before they are
-    recomputed whole. -#}
-{% macro delete_days_refreshed_in(model, time_column) -%}
-    {%- set refreshed = ref(model) -%}
+{#- …and its pre_hook deletes those days before they are recomputed. -#}
+{% macro delete_days(days) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where activity_date in (
-            select {{ reporting_date(time_column) }} from {{ refreshed }}
-            where refreshed_at = {{ build_time() }}
-        ) or activity_date in ({{ forgotten_days() }})
+        where activity_date in ({{ days }}) or activity_date in ({{ forgotten_days() }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The days of the rows `model` recomputed in this build, by its `time_column`. -#}
+{% macro days_refreshed_in(model, time_column) -%}
+    select {{ reporting_date('refreshed.' ~ time_column) }} from {{ ref(model) }} as refreshed
+    where refreshed.refreshed_at = {{ build_time() }}
+{%- endmacro %}
+
+
+{% macro on_days_refreshed_in(model, time_column) -%}
+    {{ on_days(time_column, days_refreshed_in(model, time_column)) }}
+{%- endmacro %}
+
+
+{% macro delete_days_refreshed_in(model, time_column) -%}
+    {{ delete_days(days_refreshed_in(model, time_column)) }}
 {%- endmacro %}
 
 

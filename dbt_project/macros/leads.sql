@@ -36,7 +36,7 @@
 
 
 {#- The reporting days agg_speed_to_lead_daily recomputes: those of the leads decided again
-    this build, those a forget touched, and those whose count of leads differs from
+    this build (`on_days` adds those a forget touched), and those whose count of leads differs from
     fct_speed_to_lead's (a lead moved to an earlier day: its old day lost it). A query of one
     column, read before the model's rows replace those days. -#}
 {% macro speed_to_lead_days() -%}
@@ -54,10 +54,6 @@
     ) as current_leads
         on recorded.activity_date = current_leads.activity_date
     where current_leads.leads != recorded.leads
-    {%- for day in var('forgotten_days', []) %}
-        union
-        select cast('{{ day }}' as date)
-    {%- endfor %}
 {%- endmacro %}
 
 
@@ -67,15 +63,5 @@
     {%- if is_incremental() -%}
         delete from {{ this }}
         where activity_date not in (select {{ reporting_date('lead_at') }} from {{ leads }})
-    {%- endif -%}
-{%- endmacro %}
-
-
-{% macro on_speed_to_lead_days() -%}
-    {%- set leads = ref('fct_speed_to_lead') -%}
-    {%- if is_incremental() -%}
-        {{ reporting_date('lead_at') }} in ({{ speed_to_lead_days() }})
-    {%- else -%}
-        true
     {%- endif -%}
 {%- endmacro %}

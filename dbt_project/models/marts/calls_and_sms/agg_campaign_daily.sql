@@ -5,7 +5,7 @@
 -- Incremental: every day with a recomputed call or conversion or a new text is recomputed whole.
 {{ config(
     unique_key=['activity_date', 'campaign_id'],
-    pre_hook="{{ delete_campaign_days() }}",
+    pre_hook="{{ delete_days(campaign_days_touched()) }}",
 ) }}
 
 with calls as (
@@ -19,7 +19,7 @@ with calls as (
     where
         direction = 'OUTBOUND'
         and started_at is not null
-        and {{ on_campaign_days('started_at') }}
+        and {{ on_days('started_at', campaign_days_touched()) }}
     group by 1, 2
 ),
 
@@ -29,7 +29,7 @@ sent as (
         coalesce(campaign_id, '(none)') as campaign_id,
         count(*) as sms_sent
     from {{ ref('stg_regal_voice__sms_sent') }}
-    where occurred_at is not null and {{ on_campaign_days('occurred_at') }}
+    where occurred_at is not null and {{ on_days('occurred_at', campaign_days_touched()) }}
     group by 1, 2
 ),
 
@@ -39,7 +39,7 @@ undelivered as (
         coalesce(campaign_id, '(none)') as campaign_id,
         count(*) as sms_undelivered
     from {{ ref('stg_regal_voice__sms_undelivered') }}
-    where occurred_at is not null and {{ on_campaign_days('occurred_at') }}
+    where occurred_at is not null and {{ on_days('occurred_at', campaign_days_touched()) }}
     group by 1, 2
 ),
 
@@ -52,7 +52,7 @@ conversions as (
     where
         last_touch_call_id is not null
         and converted_at is not null
-        and {{ on_campaign_days('converted_at') }}
+        and {{ on_days('converted_at', campaign_days_touched()) }}
     group by 1, 2
 ),
 

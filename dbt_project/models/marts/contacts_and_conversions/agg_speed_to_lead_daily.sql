@@ -12,7 +12,7 @@ with leads as (
         *,
         {{ reporting_date('lead_at') }} as activity_date
     from {{ ref('fct_speed_to_lead') }}
-    where {{ on_speed_to_lead_days() }}
+    where {{ on_days('lead_at', speed_to_lead_days()) }}
 ),
 
 final as (
