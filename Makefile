@@ -14,7 +14,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 export REGAL_VOICE_URL SOURCES SEGMENT_URL WAREHOUSE SPARK_MASTER STATE_DIR REGAL_VOICE_SCHEMA BRAND_SCHEMAS LOCK_WAIT BUSY_WAIT FULL PUBLISH_KEEP_HOURS SQL SUPPRESSION_LIST PURGE_ARCHIVE DRY_RUN
 
-.PHONY: load ingest transform forget shell report docs docs-static sample test test-unit test-quick lint bench clean
+.PHONY: load ingest transform forget shell report docs docs-static sample test test-spark test-unit test-quick lint bench bench-spark clean
 
 DOCS_PORT ?= 8080
 # dbt resolves a relative DuckDB path against its working directory: hand it an absolute one
@@ -108,10 +108,18 @@ docs-static: $(ENGINE_STAMP)
 	$(BIN)/python -m pipelines.docs $(DBT_TARGET) --static
 
 # Every test: unit, integration (real DuckDB, dbt, moto S3, PostgreSQL) and end to end (make,
-# the command line, a browser, a Spark cluster), in two processes (pytest-xdist; each test file
-# in one, so its fixtures are built once): see the README for the time it takes.
+# the command line, a browser, a Spark cluster), in three processes (pytest-xdist; each test
+# file in one, so its fixtures are built once): see the README for the time it takes. Its
+# Spark tier is one load on a standalone cluster (every model, data test and unit test); the
+# rest of the Spark story is test-spark's.
 test: $(DEV_STAMP) $(SAMPLE)/manifest.json
-	$(BIN)/python -m pytest -n 3 --dist loadfile
+	$(BIN)/python -m pytest -n 3 --dist loadfile -m "not spark_full"
+
+# The whole Spark story (marker spark_full): new files built incrementally on a standalone
+# cluster, a forget erased from every file of the lake, a lake on S3 continued by a second
+# machine. CI runs it after `make test`.
+test-spark: $(DEV_STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m spark_full
 
 # The unit tests alone: pure functions, in seconds.
 test-unit: $(DEV_STAMP)
@@ -128,6 +136,12 @@ SCALES ?= 500000,1000000
 REPEATS ?= 3
 bench: $(DEV_STAMP)
 	$(BIN)/python -m tests.bench --events $(EVENTS) --scales $(SCALES) --repeats $(REPEATS)
+
+# The Spark steps alone (local[2] and a two-worker cluster) on SPARK_EVENTS messages: writes
+# data/bench/results-spark.json; the README's figures of the lake come from it.
+SPARK_EVENTS ?= 500000
+bench-spark: $(DEV_STAMP)
+	$(BIN)/python -m tests.bench --only-spark --events $(SPARK_EVENTS) --scales $(SPARK_EVENTS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check pipelines tests

@@ -50,14 +50,17 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run_once(command: Sequence[str]) -> tuple[float, int]:
-    """Wall seconds and peak tree RSS of ``command``; its output goes to stderr, unread."""
+def run_once(command: Sequence[str], alongside: Sequence[int] = ()) -> tuple[float, int]:
+    """Wall seconds and peak tree RSS of ``command``, with the trees of the processes
+    ``alongside`` (a Spark cluster's master and workers, whose executors do the work) counted
+    in; its output goes to stderr, unread."""
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=sys.stderr, stderr=sys.stderr)
     process = psutil.Process(child.pid)
+    others = [psutil.Process(pid) for pid in alongside]
     peak = 0
     while child.poll() is None:
-        peak = max(peak, tree_rss(process))
+        peak = max(peak, tree_rss(process) + sum(tree_rss(other) for other in others))
         time.sleep(POLL_SECONDS)
     seconds = time.perf_counter() - started
     if child.returncode != 0:
@@ -72,9 +75,11 @@ def measure(
     repeats: int = 3,
     before_each: Callable[[], None] | None = None,
     phases_of: Path | None = None,
+    alongside: Sequence[int] = (),
 ) -> Measurement:
-    """Median wall time of ``repeats`` runs (each after ``before_each``), and the peak RSS;
-    with ``phases_of``, the median of each part of the run that warehouse's log recorded."""
+    """Median wall time of ``repeats`` runs (each after ``before_each``), and the peak RSS
+    (``alongside``: see ``run_once``); with ``phases_of``, the median of each part of the run
+    that warehouse's log recorded."""
     from tests.bench.steps import run_phases
 
     times, peaks = [], []
@@ -82,7 +87,7 @@ def measure(
     for attempt in range(repeats):
         if before_each is not None:
             before_each()
-        seconds, peak = run_once(command)
+        seconds, peak = run_once(command, alongside)
         times.append(seconds)
         peaks.append(peak)
         if phases_of is not None:

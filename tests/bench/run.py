@@ -76,9 +76,13 @@ class Bench:
     def warehouse(self, name: str) -> Path:
         return self.work / f"{name}.duckdb"
 
-    def timed(self, step, events, command, before_each=None, repeats=None, phases_of=None):
+    def timed(
+        self, step, events, command, before_each=None, repeats=None, phases_of=None, alongside=()
+    ):
         say(f"{step} ({events:,} events)")
-        result = measure(step, events, command, repeats or self.repeats, before_each, phases_of)
+        result = measure(
+            step, events, command, repeats or self.repeats, before_each, phases_of, alongside
+        )
         self.results.append(result)
         return result
 
@@ -164,9 +168,11 @@ class Bench:
         empty,
         *options: str,
         load_repeats: int | None = None,
+        alongside: tuple[int, ...] = (),
     ) -> None:
         """On another engine: a load with the models in full into an empty warehouse (``empty``
-        before each), then a scheduled run of one new hour, once."""
+        before each), then a scheduled run of one new hour, once. ``alongside``: processes
+        whose memory counts too (a cluster's)."""
         label = f"{history.messages:,} history"
         self.timed(
             f"{engine}: load + models in full, {label}",
@@ -175,6 +181,7 @@ class Bench:
             empty,
             repeats=load_repeats,
             phases_of=warehouse,
+            alongside=alongside,
         )
         live_name = "live-" + "".join(c if c.isalnum() else "-" for c in engine)
         live = steps.link_archive([history], self.work / live_name, extra_files=hour)
@@ -184,6 +191,7 @@ class Bench:
             steps.load_command(live, warehouse, *options),
             repeats=1,
             phases_of=warehouse,
+            alongside=alongside,
         )
 
     def postgres(self, history: BenchArchive, hour: list[Path], url: str) -> None:
@@ -198,9 +206,12 @@ class Bench:
         self.load_then_hour("postgres", history, hour, url, empty, "--state-dir", str(state))
         empty()
 
-    def spark(self, history: BenchArchive, hour: list[Path], master: str | None) -> None:
+    def spark(
+        self, history: BenchArchive, hour: list[Path], master: str | None, cluster=()
+    ) -> None:
         """The product on an Iceberg lake run by Spark (``local[2]``, or a standalone cluster's
-        ``master``): a load with the models in full into a new lake, then one new hour."""
+        ``master``, whose processes ``cluster`` count in the peak memory): a load with the
+        models in full into a new lake, then one new hour."""
         where = "two workers" if master else "local[2]"
         lake = self.work / f"lake-{where.replace(' ', '-').replace('[', '').replace(']', '')}"
         os.environ["SPARK_MASTER"] = master or "local[2]"
@@ -212,6 +223,7 @@ class Bench:
                 f"iceberg:{lake}",
                 lambda: shutil.rmtree(lake, ignore_errors=True),
                 load_repeats=1,  # minutes a run: once
+                alongside=tuple(cluster),
             )
         finally:
             os.environ.pop("SPARK_MASTER", None)
@@ -296,6 +308,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="leave out the Iceberg lake on Spark (local[2] and a two-worker cluster)",
     )
+    parser.add_argument(
+        "--only-spark",
+        action="store_true",
+        help="only the Spark steps, on the smallest scale: data/bench/results-spark.json",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "work")
     parser.add_argument("--output", type=Path, default=BENCH_DIR)
@@ -309,12 +326,50 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def spark_steps(bench: Bench, history: BenchArchive, hour: list[Path]) -> None:
+    """The lake on ``local[2]``, then on a master and two workers (their memory counted)."""
+    from tests.support.spark_cluster import spark_cluster
+
+    bench.spark(history, hour, None)
+    cluster: list[int] = []
+    with spark_cluster(pids=cluster) as master:
+        bench.spark(history, hour, master, cluster)
+
+
+def only_spark(bench: Bench, args: argparse.Namespace, events: int) -> int:
+    """``--only-spark``: the Spark steps alone on ``events`` (an archive with one more day, for
+    the new hour), into ``results-spark.json``; the README is left alone."""
+    import json
+
+    from tests.bench.report import engines, engines_table
+
+    say(f"archive of {events:,} events (and one more day)")
+    history, extra = cached_bench_archive(
+        args.work / f"archive-{events}-spark",
+        events,
+        args.days or days_for(events),
+        args.per_file,
+        extra_days=1,
+    )
+    hour, messages = busiest_hour(extra)
+    say(f"the new hour: {messages:,} messages in {len(hour)} files")
+    spark_steps(bench, history, hour)
+    rows = engines(bench.results)
+    args.output.mkdir(parents=True, exist_ok=True)
+    report = {"steps": [r.as_dict() for r in bench.results], "engines": rows}
+    (args.output / "results-spark.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(engines_table(rows))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # The bench forgets a contact of its own archives: in its own list, never the installation's.
     os.environ["SUPPRESSION_LIST"] = str(args.work / "suppression.json")
     bench = Bench(args.work, args.repeats)
     scales = sorted({int(s) for s in args.scales.split(",") if s} | {args.events})
+    if args.only_spark:
+        return only_spark(bench, args, scales[0])
     archives: dict[int, tuple[BenchArchive, BenchArchive | None, Path]] = {}
     for events in scales:
         say(f"archive of {events:,} events")
@@ -342,11 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         if url is not None:
             bench.postgres(smallest, hour, url)
     if not args.no_spark:
-        from tests.support.spark_cluster import spark_cluster
-
-        bench.spark(smallest, hour, None)
-        with spark_cluster() as master:
-            bench.spark(smallest, hour, master)
+        spark_steps(bench, smallest, hour)
     days = args.days or days_for(args.many_files_events)
     small, _ = cached_bench_archive(
         args.work / "archive-small-files", args.many_files_events, days, 50

@@ -17,7 +17,8 @@ from tests.conftest import PROJECT, load_arguments, moto_server, run_pipelines, 
 from tests.e2e.test_marts_on_spark import lake_checksums, raw_checksums
 from tests.support.mart_rows import differences, duckdb_marts, lake_marts, marts
 
-pytestmark = pytest.mark.slow
+# `make test-spark`: the S3 lake's story takes ~13 minutes of both cores.
+pytestmark = [pytest.mark.slow, pytest.mark.spark_full]
 
 KEY, SECRET = "AKIAPLANTEDLAKE4Q8Z", "planted/lake+secret-6Vw2"
 

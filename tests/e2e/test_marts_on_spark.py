@@ -4,6 +4,9 @@
 mart, after a first load (a full build), after new files (an incremental build, equal to a
 full build of everything) and after `make forget`, which leaves no file of the lake holding
 the person. `make report` reads the lake. Issue 28.
+
+`make test` runs the first load (every model, data test and unit test on the cluster);
+`make test-spark` (marker ``spark_full``) runs the whole story, the S3 lake's too.
 """
 
 from __future__ import annotations
@@ -47,6 +50,39 @@ def raw_checksums(warehouse: Path) -> dict[str, tuple[int, int]]:
     return checksums(warehouse, schemas=RAW_SCHEMAS, ignore_columns=RUN_COLUMNS)
 
 
+def load_both(archive: Path, lake: Path, on_duckdb: Path, cluster: dict, step: int, tmp: Path):
+    """``make load`` of the archive into the lake on the cluster and into DuckDB: the lake's
+    raw tables and marts equal DuckDB's. ``step``: 0 for the first load (a full build)."""
+    ran = run_pipelines(*load_arguments(archive, f"iceberg:{lake}"), env=cluster)
+    assert f"models: {'full' if step == 0 else 'incremental'} build" in ran.stderr
+    run_pipelines(*load_arguments(archive, on_duckdb))
+    on_lake = lake_checksums(lake, tmp / "copy.duckdb")
+    assert on_lake == raw_checksums(on_duckdb), f"raw, after load {step + 1}"
+    found = differences(marts(duckdb_marts(on_duckdb)), marts(lake_marts(lake)))
+    assert found == [], f"marts, after load {step + 1}: {found}"
+
+
+def read_without_spark(lake: Path) -> None:
+    """The report reads the lake without Spark; every table is where the README says, and
+    nothing staged is left among them."""
+    run_pipelines("report", "--warehouse", f"iceberg:{lake}")
+    assert "tasks created" in (lake / "report.html").read_text()
+    for table in ("regal_voice/call_completed", "web/identifies", "analytics/fct_calls"):
+        assert (lake / table / "metadata").is_dir() and (lake / table / "data").is_dir(), table
+    assert [p.name for p in (lake / "analytics").iterdir() if "__dbt" in p.name] == []
+
+
+def test_make_load_on_a_standalone_cluster_builds_duckdbs_marts(tmp_path):
+    """The Spark tier of `make test`: one load, every model, data test and unit test."""
+    archive = tmp_path / "archive"
+    generate_archive(archive, days=2, tasks_per_day=30, messages_per_file=150)
+    lake, on_duckdb = tmp_path / "lake", tmp_path / "duckdb" / "warehouse.duckdb"
+    with spark_cluster() as master:
+        load_both(archive, lake, on_duckdb, {"SPARK_MASTER": master}, 0, tmp_path)
+    read_without_spark(lake)
+
+
+@pytest.mark.spark_full
 def test_make_load_on_a_standalone_cluster_equals_duckdb(tmp_path):
     generated = tmp_path / "generated"
     generate_archive(generated, days=2, tasks_per_day=30, messages_per_file=150)
@@ -71,13 +107,7 @@ def test_make_load_on_a_standalone_cluster_equals_duckdb(tmp_path):
             ]
         ):
             add(paths)
-            ran = run_pipelines(*load_arguments(archive, f"iceberg:{lake}"), env=on_cluster)
-            assert f"models: {'full' if step == 0 else 'incremental'} build" in ran.stderr
-            run_pipelines(*load_arguments(archive, on_duckdb))
-            on_lake = lake_checksums(lake, tmp_path / "copy.duckdb")
-            assert on_lake == raw_checksums(on_duckdb), f"raw, after load {step + 1}"
-            found = differences(marts(duckdb_marts(on_duckdb)), marts(lake_marts(lake)))
-            assert found == [], f"marts, after load {step + 1}: {found}"
+            load_both(archive, lake, on_duckdb, on_cluster, step, tmp_path)
         # The incremental build equals a full build of the whole archive.
         full = tmp_path / "full" / "warehouse.duckdb"
         run_pipelines(*load_arguments(archive, full))
@@ -103,10 +133,4 @@ def test_make_load_on_a_standalone_cluster_equals_duckdb(tmp_path):
     spellings = [phone, digits, f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"]
     assert files_naming(lake, [*spellings, f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"]) == []
     assert differences(marts(duckdb_marts(on_duckdb)), marts(lake_marts(lake))) == []
-    # The report reads the lake without Spark.
-    run_pipelines("report", "--warehouse", f"iceberg:{lake}")
-    assert "tasks created" in (lake / "report.html").read_text()
-    # Every table where the README says, and nothing staged left among them.
-    for table in ("regal_voice/call_completed", "web/identifies", "analytics/fct_calls"):
-        assert (lake / table / "metadata").is_dir() and (lake / table / "data").is_dir(), table
-    assert [p.name for p in (lake / "analytics").iterdir() if "__dbt" in p.name] == []
+    read_without_spark(lake)

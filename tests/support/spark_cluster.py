@@ -60,8 +60,11 @@ def wait_for_workers(web_port: int, workers: int, seconds: float) -> None:
 
 
 @contextlib.contextmanager
-def spark_cluster(workers: int = WORKERS, memory: str = WORKER_MEMORY) -> Iterator[str]:
-    """Yields the master's URL, ``spark://127.0.0.1:<port>``."""
+def spark_cluster(
+    workers: int = WORKERS, memory: str = WORKER_MEMORY, pids: list[int] | None = None
+) -> Iterator[str]:
+    """Yields the master's URL, ``spark://127.0.0.1:<port>``; ``pids`` (a list) receives the
+    master's and the workers' process ids (``make bench`` counts their memory)."""
     folder = Path(tempfile.mkdtemp(prefix="spark-cluster-"))
     environment = {
         **os.environ,
@@ -93,6 +96,8 @@ def spark_cluster(workers: int = WORKERS, memory: str = WORKER_MEMORY) -> Iterat
                 )
             )
         wait_for_workers(web, workers, 60)
+        if pids is not None:
+            pids.extend(process.pid for process in processes)
         yield url
     finally:
         for process in reversed(processes):

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from pipelines.segment_archive.naming import (
@@ -30,7 +30,20 @@ DOCUMENTED = [
     ("something.com", "something_com"),
     ("$something%", "something"),
     ("•¶§ƒ˚foo˙∆˚¬", "foo"),
+    # go-snakecase steps back over the last digit of a lower-case start, even after an
+    # underscore: its output then doubles it (and snake-casing it again changes it).
+    ("_0:", "__0"),
+    ("a_1.b", "a__1_b"),
 ]
+
+# The longest start of a name go-snakecase keeps as it is.
+KEPT = re.compile(r"(?:[a-z0-9]|_(?=[a-z0-9]))*")
+
+
+def segment_doubles_an_underscore(name: str) -> bool:
+    """Whether go-snakecase's step back over a digit lands after an underscore (above)."""
+    kept = KEPT.match(name).group()
+    return kept != name and re.search(r"_[0-9]$", kept) is not None
 
 
 @pytest.mark.parametrize(("name", "expected"), DOCUMENTED)
@@ -56,6 +69,7 @@ names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)
 
 @given(names)
 def test_output_is_lower_snake_case(name):
+    assume(not segment_doubles_an_underscore(name))
     result = snake_case_like_segment(name)
     assert re.fullmatch(r"[a-z0-9_]*", result) or result == name
     if result != name:
@@ -65,6 +79,7 @@ def test_output_is_lower_snake_case(name):
 
 @given(names)
 def test_snake_case_is_idempotent(name):
+    assume(not segment_doubles_an_underscore(name))
     once = snake_case_like_segment(name)
     assert snake_case_like_segment(once) == once
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipelines.engines import Engine
 from pipelines.engines.lockfile import LoadLock
+from pipelines.engines.spark.merge import install as install_merge
 from pipelines.engines.spark.session import (
     DEFAULT_MASTER,
     SPARK_FOLDER,
@@ -196,6 +197,7 @@ class IcebergLake(Engine):
     def dlt_destination(self, connection):
         import dlt
 
+        install_merge()  # one scan and one commit per table and load, not one per 1,000 rows
         # Table names follow Segment's warehouse rules (segment_archive/naming.py), which turn
         # `/` and `.` into `_`: the layout's `/` after `{table_name}` is safe, and dlt's
         # warning that `direct` naming could keep them would only fill cron mail.
