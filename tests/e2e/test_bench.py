@@ -5,6 +5,7 @@ this guards the benchmark itself against rot.
 """
 
 import json
+import time
 
 import pytest
 
@@ -81,3 +82,46 @@ def test_spark_steps_are_reported_beside_the_others():
     assert rows[0]["spark_local_events_per_s"] == 5_000 and rows[0]["postgres_s"] is None
     table = engines_table(rows)
     assert "Spark, 2 workers s" in table and "| 5.00 |" in table  # local / DuckDB: 100 / 20
+
+
+@pytest.mark.slow
+@pytest.mark.spark_full
+def test_bench_spark_measures_the_lake_on_local_and_on_a_cluster(tmp_path):
+    output = tmp_path / "out"
+    main(
+        [
+            "--only-spark", "--events", "3000", "--scales", "3000", "--repeats", "1",
+            "--work", str(tmp_path / "work"), "--output", str(output),
+        ]
+    )  # fmt: skip
+    report = json.loads((output / "results-spark.json").read_text())
+    assert [step["step"].split(",")[:2] for step in report["steps"]] == [
+        ["spark", " local[2]: load + models in full"],
+        ["spark", " local[2]: scheduled run"],
+        ["spark", " two workers: load + models in full"],
+        ["spark", " two workers: scheduled run"],
+    ]
+    for step in report["steps"]:
+        assert {"ingest", "models"} <= set(step["phases"]) and step["peak_rss_mb"] > 0, step
+    assert all(row["spark_local_s"] and row["spark_cluster_s"] for row in report["engines"])
+    assert not (output / "results.json").exists()  # the whole bench's figures are left alone
+
+
+def test_memory_of_processes_alongside_counts_in_the_peak():
+    import subprocess
+    import sys
+
+    from tests.bench.measure import run_once
+
+    # A process outside the step's tree (as a cluster's workers are) holding ~300 MB.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; b = bytearray(300 * 2**20); time.sleep(60)"]
+    )
+    try:
+        time.sleep(2)
+        _, alone = run_once([sys.executable, "-c", "import time; time.sleep(0.5)"])
+        _, with_it = run_once([sys.executable, "-c", "import time; time.sleep(0.5)"], [holder.pid])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert with_it - alone > 250 * 2**20
