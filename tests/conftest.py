@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gzip
 import json
@@ -30,9 +31,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 # The installation's suppression list (data/suppression.json by default) holds whom a forget
 # forgot for every warehouse built here: the tests keep theirs out of the project, one per
 # test (``own_suppression_list``), so that no test forgets a person for another.
-os.environ["SUPPRESSION_LIST"] = str(
-    Path(tempfile.mkdtemp(prefix="suppression-")) / "suppression.json"
-)
+_SUPPRESSION_FOLDER = Path(tempfile.mkdtemp(prefix="suppression-"))
+os.environ["SUPPRESSION_LIST"] = str(_SUPPRESSION_FOLDER / "suppression.json")
 
 
 # dbt's target and log folders, one per test process (make test runs two): two dbt runs at
@@ -41,6 +41,9 @@ os.environ["SUPPRESSION_LIST"] = str(
 _DBT_FOLDER = Path(tempfile.mkdtemp(prefix="dbt-"))
 os.environ["DBT_TARGET_PATH"] = str(_DBT_FOLDER / "target")
 os.environ["DBT_LOG_PATH"] = str(_DBT_FOLDER / "logs")
+# Nothing of a test run stays on the machine.
+for _folder in (_SUPPRESSION_FOLDER, _DBT_FOLDER):
+    atexit.register(shutil.rmtree, _folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
