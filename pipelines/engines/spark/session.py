@@ -89,6 +89,9 @@ def spark_settings(store: LakeStore, home: Path, master: str = DEFAULT_MASTER) -
             f" -Dlog4j2.configurationFile={LOG_SETTINGS}"
         ),
         "spark.hadoop.hive.metastore.schema.verification": "false",
+        # Hive's session makes <tmp>/<session id>_resources and never removes it: one empty
+        # folder a run, thousands a year of hourly runs. One folder beside the metastore.
+        "spark.hadoop.hive.downloaded.resources.dir": str(home / "resources"),
         # As a catalog option Iceberg ignores it, and every commit then waits ~200 s for a
         # Hive lock Derby never grants; the run's own lock keeps writers apart.
         "spark.hadoop.iceberg.engine.hive.lock-enabled": "false",
