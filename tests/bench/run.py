@@ -336,6 +336,18 @@ def spark_steps(bench: Bench, history: BenchArchive, hour: list[Path]) -> None:
         bench.spark(history, hour, master, cluster)
 
 
+def bench_archive(args: argparse.Namespace, events: int, extra_days: int, suffix: str = ""):
+    """The bench's archive of ``events`` (with ``extra_days`` of new files), cached in its work
+    folder under a name of its settings."""
+    return cached_bench_archive(
+        args.work / f"archive-{events}{suffix}",
+        events,
+        args.days or days_for(events),
+        args.per_file,
+        extra_days=extra_days,
+    )
+
+
 def only_spark(bench: Bench, args: argparse.Namespace, events: int) -> int:
     """``--only-spark``: the Spark steps alone on ``events`` (an archive with one more day, for
     the new hour), into ``results-spark.json``; the README is left alone."""
@@ -344,13 +356,7 @@ def only_spark(bench: Bench, args: argparse.Namespace, events: int) -> int:
     from tests.bench.report import engines, engines_table
 
     say(f"archive of {events:,} events (and one more day)")
-    history, extra = cached_bench_archive(
-        args.work / f"archive-{events}-spark",
-        events,
-        args.days or days_for(events),
-        args.per_file,
-        extra_days=1,
-    )
+    history, extra = bench_archive(args, events, extra_days=1, suffix="-spark")
     hour, messages = busiest_hour(extra)
     say(f"the new hour: {messages:,} messages in {len(hour)} files")
     spark_steps(bench, history, hour)
@@ -373,13 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     archives: dict[int, tuple[BenchArchive, BenchArchive | None, Path]] = {}
     for events in scales:
         say(f"archive of {events:,} events")
-        main_archive, extra = cached_bench_archive(
-            args.work / f"archive-{events}",
-            events,
-            args.days or days_for(events),
-            args.per_file,
-            extra_days=1 if events == args.events else 0,
-        )
+        main_archive, extra = bench_archive(args, events, 1 if events == args.events else 0)
         product = bench.floor_and_product(main_archive, f"{main_archive.messages:,}")
         if events in (scales[0], scales[-1]):
             archives[events] = (main_archive, extra, product)

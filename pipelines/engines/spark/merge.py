@@ -37,10 +37,10 @@ def insert_new_rows(table: Any, data: pa.Table, keys: list[str]) -> int:
     how many. Reads only the key columns of the table."""
     from pyiceberg.expressions import In
 
-    data = first_copies(data, keys)
     if len(keys) != 1:
         raise ValueError(f"an insert-only merge here keys on one column, not {keys}")
     (key,) = keys
+    data = first_copies(data, keys)
     wanted = data.column(key).drop_null().unique()
     known = (
         table.scan(row_filter=In(key, wanted.to_pylist()), selected_fields=(key,))
