@@ -145,7 +145,11 @@
     {#- Leaving out unit tests and seeds keeps a build complete: neither changes what the
         models hold (the incremental builds skip both; a changed seed rebuilds in full). -#}
     {%- set skipped_types = args.get('exclude_resource_types') or [] -%}
-    {%- set is_complete = not (args.get('select') or args.get('exclude') or args.get('selector')
+    {#- Nor does leaving out the views, which hold no rows (the hourly build keeps them when no
+        raw table has new columns: pipelines/transform/build.py). -#}
+    {%- set excluded = args.get('exclude') or [] -%}
+    {%- set is_complete = not (args.get('select') or args.get('selector')
+        or (excluded | reject('equalto', 'config.materialized:view') | list)
         or args.get('resource_types')
         or (skipped_types | reject('in', ['unit_test', 'seed']) | list)) -%}
     {%- set checksum = var('project_checksum', none) -%}

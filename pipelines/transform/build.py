@@ -8,6 +8,8 @@ succeeded. A scheduled run compares that record with the warehouse and the proje
 - no load committed since the last good build, same project: nothing to build (a no-op run
   stays a few seconds however large the warehouse);
 - new loads, same project: an incremental build, whose data tests check the changed rows;
+  the views are left as the last build made them unless a load since changed a raw table's
+  columns (a view is SQL over the raw tables: it only changes with them or the project);
 - a changed project (an upgrade, an edited model) or no good build on record: a full build,
   unit tests included, so no row computed by older SQL survives.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from pipelines.ops.catalog import Sql, table_exists
@@ -68,6 +70,9 @@ class BuildPlan:
 
     mode: str  # "skip", "incremental" or "full"
     reason: str
+    # Whether the views are created again: always in a full build; in an incremental one only
+    # when a raw table's columns changed since the last build (staging reads which exist).
+    views: bool = True
 
 
 def plan_build(con: Sql, checksum: str, schemas: list[str], full: bool = False) -> BuildPlan:
@@ -88,7 +93,27 @@ def plan_build(con: Sql, checksum: str, schemas: list[str], full: bool = False) 
     newest = raw_watermark(con, schemas)
     if newest is None or (built_watermark is not None and newest <= built_watermark):
         return BuildPlan("skip", "nothing was loaded since the last build")
-    return BuildPlan("incremental", "new data since the last build")
+    if raw_columns_changed(con, schemas, built_watermark):
+        return BuildPlan("incremental", "new data and new raw columns since the last build")
+    return BuildPlan("incremental", "new data since the last build", views=False)
+
+
+def raw_columns_changed(con: Sql, schemas: list[str], since: datetime | None) -> bool:
+    """Whether a raw table or column may have appeared after the build of ``since`` (its raw
+    watermark): dlt stores a schema's new version in ``_dlt_version`` before the load that
+    brought it commits. A schema without that record (Segment's own loads, a lake) may have
+    changed."""
+    if since is None:
+        return True
+    for schema in schemas:
+        if not table_exists(con, schema, "_dlt_version"):
+            return True
+        changed = con.execute(
+            f'SELECT count(*) FROM "{schema}"._dlt_version WHERE inserted_at > ?', [since]
+        ).fetchone()[0]
+        if changed:
+            return True
+    return False
 
 
 def build_arguments(
@@ -108,9 +133,13 @@ def build_arguments(
         return ["build", "--full-refresh", "--vars", json.dumps(variables)]
     # Unit tests check the SQL, and seeds hold reference data, neither changed since the last
     # (full) build: the project's checksum covers both. The data tests check the rows this
-    # build recomputed.
-    variables["tests_scope"] = "changed"
+    # build recomputed (a build without --full-refresh: `get_where_subquery`). The vars are
+    # the full build's, so dbt's parse of it is reused.
     skipped = ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
+    if not plan.views:
+        # The views stay; their data tests still run on the new rows (``empty``: excluding a
+        # model would exclude its tests too).
+        skipped += ["--exclude", "config.materialized:view", "--indirect-selection", "empty"]
     return ["build", *skipped, "--vars", json.dumps(variables)]
 
 
@@ -177,7 +206,15 @@ def build_models(
     plan = plan_build(connection, checksum, schemas, full=full)
     if forgotten and plan.mode == "skip":
         plan = BuildPlan("incremental", "a forget request removed rows the aggregates counted")
-    log.info("models: %s build, %s", plan.mode, plan.reason)
+    if plan.mode == "incremental" and named.variables():
+        # Schemas named on the command line may not be the last build's: the views read them.
+        plan = replace(plan, views=True)
+    log.info(
+        "models: %s build, %s%s",
+        plan.mode,
+        plan.reason,
+        "" if plan.views else " (the views are kept: no raw table has new columns)",
+    )
     if plan.mode != "skip":
         # dbt connects in its own process: a DuckDB file takes one process at a time, so
         # wait until nobody else holds it.

@@ -57,14 +57,13 @@ reservations as (
     where
         event_name = 'task.reservation.created'
         and agent_email is not null
-        {%- if is_incremental() %}
-            and task_id in (
-                select offered.task_id from {{ ref('int_task_events') }} as offered
-                where
-                    offered.event_name = 'task.reservation.created'
-                    and {{ touched_only(reporting_date('offered.occurred_at'), 'int_changed_days', 'activity_date') }}
-            )
-        {%- endif %}
+        -- The tasks offered on a recomputed day (every task in a full build).
+        and task_id in (
+            select offered.task_id from {{ ref('int_task_events') }} as offered
+            where
+                offered.event_name = 'task.reservation.created'
+                and {{ touched_only(reporting_date('offered.occurred_at'), 'int_changed_days', 'activity_date') }}
+        )
 ),
 
 reservation_outcomes as (

@@ -40,9 +40,8 @@ recordings as (
     from {{ ref('stg_regal_voice__call_recording_available') }}
     where
         call_id is not null
-        {%- if is_incremental() %}
-            and call_id in (select calls.call_id from calls)
-        {%- endif %}
+        -- The recomputed calls only (all of them in a full build).
+        and call_id in (select calls.call_id from calls)
     group by 1
 ),
 
