@@ -3,7 +3,8 @@
 dlt commits a table by writing a new ``metadata/NNNNN-<uuid>.metadata.json``; Spark's Hive
 catalog keeps a pointer to one metadata file per table, so after each load every table whose
 newest file moved is registered again (the table's files stay where they are). dlt's own
-``_dlt_loads`` is a folder of JSON lines: Spark reads it as a JSON table (the raw watermark).
+``_dlt_loads`` and ``_dlt_version`` are folders of JSON lines: Spark reads them as JSON tables
+(the raw watermark, and whether a load changed a schema: ``transform/build.py``).
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ from pipelines.engines.spark.store import LakeStore
 
 log = logging.getLogger(__name__)
 
-DLT_LOADS_COLUMNS = (
-    "load_id STRING, schema_name STRING, status BIGINT, inserted_at TIMESTAMP, "
-    "schema_version_hash STRING"
-)
+# dlt's tables of JSON lines, with the columns read of them.
+DLT_JSON_TABLES = {
+    "_dlt_loads": (
+        "load_id STRING, schema_name STRING, status BIGINT, inserted_at TIMESTAMP, "
+        "schema_version_hash STRING"
+    ),
+    "_dlt_version": (
+        "version_hash STRING, schema_name STRING, version BIGINT, inserted_at TIMESTAMP"
+    ),
+}
 
 
 def newest_metadata(store: LakeStore, table_folder: str) -> str | None:
@@ -42,16 +49,16 @@ def register_dataset(connection, store: LakeStore, home: Path, dataset: str) -> 
     registered = 0
     for table_folder in store.folders(folder):
         table = posixpath.basename(table_folder)
-        if table == "_dlt_loads":
+        if table in DLT_JSON_TABLES:
             session.sql(
-                f"CREATE TABLE IF NOT EXISTS `{dataset}`.`_dlt_loads` ({DLT_LOADS_COLUMNS}) "
+                f"CREATE TABLE IF NOT EXISTS `{dataset}`.`{table}` ({DLT_JSON_TABLES[table]}) "
                 f"USING json LOCATION '{table_folder}'"
             )
-            session.sql(f"REFRESH TABLE `{dataset}`.`_dlt_loads`")
+            session.sql(f"REFRESH TABLE `{dataset}`.`{table}`")
             continue
         metadata = newest_metadata(store, table_folder)
         if metadata is None:
-            continue  # dlt's own state and version files: not tables
+            continue  # dlt's own state files: not tables
         key = f"{dataset}.{table}"
         exists = session.catalog.tableExists(key)
         if exists and known.get(key) == metadata:
