@@ -7,6 +7,8 @@ others go to a variant column named as dlt names them (``campaign_friendly_id__v
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -36,6 +38,10 @@ class ColumnTypes:
 
     def __init__(self, known: dict[str, dict[str, str]] | None = None) -> None:
         self.known: dict[str, dict[str, str]] = {t: dict(c) for t, c in (known or {}).items()}
+        # What ``reconcile`` does to a table of a given schema. A column's known type never
+        # changes once set, so the answer for a schema holds for the rest of the run: a small
+        # file's tables repeat a few schemas thousands of times.
+        self._plans: dict[tuple[str, pa.Schema], _Plan] = {}
 
     @classmethod
     def from_dlt_schema(cls, schema) -> ColumnTypes:
@@ -51,27 +57,41 @@ class ColumnTypes:
 
     def reconcile(self, table_name: str, table: pa.Table) -> pa.Table:
         """``table`` with each column cast to, or moved beside, the column type already known."""
+        key = (table_name, table.schema)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(table_name, table.schema)
+        arrays = table.columns
+        if plan.casts:
+            arrays = [
+                pc.cast(array, plan.casts[n]) if n in plan.casts else array
+                for n, array in enumerate(arrays)
+            ]
+        return pa.table(arrays, schema=plan.schema)
+
+    def _plan(self, table_name: str, schema: pa.Schema) -> _Plan:
         columns = self.known.setdefault(table_name, {})
-        names, arrays = [], []
-        for name, array in zip(table.column_names, table.columns, strict=True):
-            incoming = dlt_type_of(array.type)
-            target = name
+        fields, casts = [], {}
+        for n, field in enumerate(schema):
+            incoming = dlt_type_of(field.type)
+            target, arrow_type = field.name, field.type
             while True:
                 existing = columns.get(target)
                 if existing is None or existing == incoming:
                     break
                 cast_to = LOSSLESS_CASTS.get((existing, incoming))
                 if cast_to is not None:
-                    array = pc.cast(array, cast_to)
-                    incoming = existing
+                    casts[n], arrow_type, incoming = cast_to, cast_to, existing
                     break
-                target = f"{name}__v_{incoming}"
+                target = f"{field.name}__v_{incoming}"
             columns[target] = incoming
-            names.append(target)
-            arrays.append(array)
-        # The merge key is never null (the reader rejects such lines); saying so matches
-        # dlt's primary-key hint instead of contradicting it on every batch.
-        fields = [
-            pa.field(n, a.type, nullable=n != "id") for n, a in zip(names, arrays, strict=True)
-        ]
-        return pa.table(arrays, schema=pa.schema(fields))
+            # The merge key is never null (the reader rejects such lines); saying so matches
+            # dlt's primary-key hint instead of contradicting it on every batch.
+            fields.append(pa.field(target, arrow_type, nullable=target != "id"))
+        return _Plan(pa.schema(fields), casts)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    schema: pa.Schema
+    casts: dict[int, pa.DataType]  # by column position
