@@ -101,8 +101,8 @@ def plan_build(con: Sql, checksum: str, schemas: list[str], full: bool = False) 
 def raw_columns_changed(con: Sql, schemas: list[str], since: datetime | None) -> bool:
     """Whether a raw table or column may have appeared after the build of ``since`` (its raw
     watermark): dlt stores a schema's new version in ``_dlt_version`` before the load that
-    brought it commits. A schema without that record (Segment's own loads, a lake) may have
-    changed."""
+    brought it commits (the lake's is a Spark table too). A schema without that record
+    (Segment's own loads) may have changed."""
     if since is None:
         return True
     for schema in schemas:
