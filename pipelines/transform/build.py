@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pipelines.ops.catalog import Sql, table_exists
@@ -75,8 +75,12 @@ class BuildPlan:
     views: bool = True
 
 
-def plan_build(con: Sql, checksum: str, schemas: list[str], full: bool = False) -> BuildPlan:
-    """``schemas``: the raw schemas the models read (``registry.raw_schemas``)."""
+def plan_build(
+    con: Sql, checksum: str, schemas: list[str], full: bool = False, named: bool = False
+) -> BuildPlan:
+    """``schemas``: the raw schemas the models read (``registry.raw_schemas``); ``named``:
+    whether the command line named them (they may not be the last build's, whose views read
+    others)."""
     if full:
         return BuildPlan("full", "a full build was asked for")
     if not table_exists(con, "ops", "dbt_builds"):
@@ -93,7 +97,7 @@ def plan_build(con: Sql, checksum: str, schemas: list[str], full: bool = False) 
     newest = raw_watermark(con, schemas)
     if newest is None or (built_watermark is not None and newest <= built_watermark):
         return BuildPlan("skip", "nothing was loaded since the last build")
-    if raw_columns_changed(con, schemas, built_watermark):
+    if named or raw_columns_changed(con, schemas, built_watermark):
         return BuildPlan("incremental", "new data and new raw columns since the last build")
     return BuildPlan("incremental", "new data since the last build", views=False)
 
@@ -203,12 +207,9 @@ def build_models(
     named = named or NamedSchemas()
     checksum = project_checksum()
     schemas = raw_schemas(connection, named)
-    plan = plan_build(connection, checksum, schemas, full=full)
+    plan = plan_build(connection, checksum, schemas, full, bool(named.variables()))
     if forgotten and plan.mode == "skip":
         plan = BuildPlan("incremental", "a forget request removed rows the aggregates counted")
-    if plan.mode == "incremental" and named.variables():
-        # Schemas named on the command line may not be the last build's: the views read them.
-        plan = replace(plan, views=True)
     log.info(
         "models: %s build, %s%s",
         plan.mode,

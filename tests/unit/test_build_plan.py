@@ -58,6 +58,11 @@ def test_a_schema_without_dlt_versions_rebuilds_the_views(warehouse):
     assert (plan.mode, plan.views) == ("incremental", True)
 
 
+def test_schemas_named_on_the_command_line_rebuild_the_views(warehouse):
+    plan = plan_build(warehouse, "abc", ["regal_voice"], named=True)
+    assert (plan.mode, plan.views) == ("incremental", True)
+
+
 def test_full_and_skipped_builds_are_unchanged(warehouse):
     assert plan_build(warehouse, "changed", ["regal_voice"]).mode == "full"
     assert "--full-refresh" in build_arguments(BuildPlan("full", "asked"), "abc")
