@@ -113,7 +113,7 @@ docs-static: $(ENGINE_STAMP)
 # Spark tier is one load on a standalone cluster (every model, data test and unit test); the
 # rest of the Spark story is test-spark's.
 test: $(DEV_STAMP) $(SAMPLE)/manifest.json
-	$(BIN)/python -m pytest -n 3 --dist loadfile -m "not spark_full" --durations=15
+	$(BIN)/python -m pytest -n 3 --dist loadfile -m "not spark_full" --durations=30
 
 # The whole Spark story (marker spark_full): new files built incrementally on a standalone
 # cluster, a forget erased from every file of the lake, a lake on S3 continued by a second

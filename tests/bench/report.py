@@ -137,7 +137,7 @@ def engines(results: list[Measurement]) -> list[dict]:
         )
         for where in ("local[2]", "two workers")
     }
-    reference = on_postgres or spark["local[2]"][0]
+    reference = on_postgres or spark["local[2]"][0] or spark["two workers"][0]
     if reference is None:
         return []
     label = _history(reference)

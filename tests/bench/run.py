@@ -313,6 +313,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="only the Spark steps, on the smallest scale: data/bench/results-spark.json",
     )
+    parser.add_argument(
+        "--spark-on",
+        choices=("both", "local", "cluster"),
+        default="both",
+        help="where the Spark steps run: local[2], a two-worker cluster, or both (default)",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "work")
     parser.add_argument("--output", type=Path, default=BENCH_DIR)
@@ -326,14 +332,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def spark_steps(bench: Bench, history: BenchArchive, hour: list[Path]) -> None:
-    """The lake on ``local[2]``, then on a master and two workers (their memory counted)."""
+def spark_steps(bench: Bench, history: BenchArchive, hour: list[Path], on: str = "both") -> None:
+    """The lake on ``local[2]``, then on a master and two workers (their memory counted);
+    ``on``: ``local`` or ``cluster`` for one of them."""
     from tests.support.spark_cluster import spark_cluster
 
-    bench.spark(history, hour, None)
-    cluster: list[int] = []
-    with spark_cluster(pids=cluster) as master:
-        bench.spark(history, hour, master, cluster)
+    if on in ("both", "local"):
+        bench.spark(history, hour, None)
+    if on in ("both", "cluster"):
+        cluster: list[int] = []
+        with spark_cluster(pids=cluster) as master:
+            bench.spark(history, hour, master, cluster)
 
 
 def bench_archive(args: argparse.Namespace, events: int, extra_days: int, suffix: str = ""):
@@ -359,7 +368,7 @@ def only_spark(bench: Bench, args: argparse.Namespace, events: int) -> int:
     history, extra = bench_archive(args, events, extra_days=1, suffix="-spark")
     hour, messages = busiest_hour(extra)
     say(f"the new hour: {messages:,} messages in {len(hour)} files")
-    spark_steps(bench, history, hour)
+    spark_steps(bench, history, hour, args.spark_on)
     rows = engines(bench.results)
     args.output.mkdir(parents=True, exist_ok=True)
     report = {"steps": [r.as_dict() for r in bench.results], "engines": rows}
@@ -397,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         if url is not None:
             bench.postgres(smallest, hour, url)
     if not args.no_spark:
-        spark_steps(bench, smallest, hour)
+        spark_steps(bench, smallest, hour, args.spark_on)
     days = args.days or days_for(args.many_files_events)
     small, _ = cached_bench_archive(
         args.work / "archive-small-files", args.many_files_events, days, 50
