@@ -68,62 +68,107 @@ def _history(step: Measurement) -> str:
     return step.step.rsplit(", ", 1)[1]
 
 
+HOURLY_MEMORY_TARGET_MB = 600
+
+# What stands between the product and a target it misses, with the profile that says so
+# (dbt_project/DECISIONLOG.md); a memory target names what held the memory at its peak.
+IN_THE_WAY = {
+    "ingest": "two DuckDB passes over each file (reading 24 %, shaping into Segment's tables "
+    "28 %) and dlt's parquet extract and load (20 %), where the floor makes one pass (py-spy; "
+    'DECISIONLOG: "Ingest against the floor")',
+    "hour": "dbt's Python per node (~0.3 s a model, ~0.06 s a data test; py-spy: 42 % in "
+    'Jinja) and ~4 s to start and read its parse (DECISIONLOG: "The hourly run\'s constant")',
+    "noop": "imports (dlt, pyarrow, duckdb: ~0.75 s) and dlt's pipeline and empty extract of "
+    'each source (~0.5 s) (pyinstrument; DECISIONLOG: "The hourly run\'s constant")',
+    "small files": "a DuckDB read and a shaping query per file or small group (4.4 files on "
+    "average), each file's types detected alone (4.7 ms) (py-spy; DECISIONLOG: \"Small files: "
+    'what each one costs")',
+    "peer": "the product's ingest (product / floor above)",
+}
+
+
+def _in_the_way(kind: str, step: Measurement) -> str:
+    if kind == "memory":
+        held = sorted(step.at_peak_mb.items(), key=lambda item: -item[1])
+        return "at the peak: " + ", ".join(f"{name} {mb:,.0f} MB" for name, mb in held[:3])
+    if kind == "hour" and step.phases:
+        parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in step.phases.items())
+        return f"{parts}: {IN_THE_WAY[kind]}"
+    return IN_THE_WAY[kind]
+
+
 def targets(results: list[Measurement]) -> list[dict]:
-    """Each target of issues 4 and 12 with what was measured; computed, never asserted."""
+    """Each target of issues 4, 12 and 30 with what was measured; computed, never asserted.
+    A target missed says what stands in its way."""
     floors = {r.events: r for r in _scale_points(results, "floor")}
     products = _scale_points(results, "product")
     largest = products[-1]
     checks = [
-        (f"product / floor time, {p.events:,} events", p.seconds / floors[p.events].seconds,
-         "<= 1.3", 1.3, False)
+        ("ingest", p, f"product / floor time, {p.events:,} events",
+         p.seconds / floors[p.events].seconds, "<= 1.3", 1.3, False)
         for p in products
         if p.events in floors and (p.events >= 1_000_000 or p is largest)
     ]  # fmt: skip
-    checks.append(
-        (f"product peak RSS MB, {largest.events:,} events", largest.peak_rss_mb,
-         f"<= {MEMORY_TARGET_MB}", MEMORY_TARGET_MB, False)
-    )  # fmt: skip
-    builds = [r for r in results if r.step.startswith("models in full")]
-    if builds:
-        build = max(builds, key=lambda r: r.events)
+    # Every step at the largest scale under 1 GB: the load, the models in full with the first
+    # publish, a forget; every scheduled run of one new hour under 600 MB.
+    history = f"{largest.events:,} history"
+    memory = [largest] + [
+        r
+        for r in results
+        if r.step.endswith(history) and r.step.startswith(("models in full", "forget"))
+    ]
+    for step in memory:
+        what = "product" if step is largest else step.step.split(",")[0]
         checks.append(
-            (f"models in full peak RSS MB, {_history(build)}", build.peak_rss_mb,
+            ("memory", step, f"{what} peak RSS MB, {history}", step.peak_rss_mb,
              f"<= {MEMORY_TARGET_MB}", MEMORY_TARGET_MB, False)
         )  # fmt: skip
-    peer = _step(results, "peer")
-    if peer is not None:
-        checks.append(
-            ("peer time / product time (per event)",
-             largest.events_per_second / peer.events_per_second, ">= 20", 20, True)
-        )  # fmt: skip
-    for noop in (r for r in results if r.step.startswith("scheduled run, nothing new")):
-        checks.append((f"{noop.step} s", noop.seconds, "<= 3", 3.0, False))
     hourly = sorted(
         (r for r in results if r.step.startswith("scheduled run, one new hour")),
         key=lambda r: int(_history(r).split()[0].replace(",", "")),
     )
+    for hour in hourly:
+        checks.append(
+            ("memory", hour, f"one new hour peak RSS MB, {_history(hour)}", hour.peak_rss_mb,
+             f"<= {HOURLY_MEMORY_TARGET_MB}", HOURLY_MEMORY_TARGET_MB, False)
+        )  # fmt: skip
+        checks.append(
+            ("hour", hour, f"one new hour s, {_history(hour)}", hour.seconds, "<= 6", 6.0, False)
+        )
     if len(hourly) >= 2:
         short, long = hourly[0], hourly[-1]
         checks.append(
-            (f"one new hour: on {_history(long)} / on {_history(short)}",
+            ("hour", long, f"one new hour: on {_history(long)} / on {_history(short)}",
              long.seconds / short.seconds, "<= 1.3", 1.3, False)
         )  # fmt: skip
+    for noop in (r for r in results if r.step.startswith("scheduled run, nothing new")):
+        checks.append(("noop", noop, f"{noop.step} s", noop.seconds, "<= 1.5", 1.5, False))
     small = next((r for r in results if r.step.endswith(" small files")), None)
     large = next((r for r in results if r.step.endswith(" large files")), None)
     if small is not None and large is not None:
         checks.append(
-            ("same messages: small files time / large files time",
+            ("small files", small, "same messages: small files time / large files time",
              small.seconds / large.seconds, "<= 1.5", 1.5, False)
         )  # fmt: skip
-    return [
-        {
-            "target": name,
-            "measured": round(value, 2),
-            "goal": goal,
-            "met": value >= limit if at_least else value <= limit,
-        }
-        for name, value, goal, limit, at_least in checks
-    ]
+    peer = _step(results, "peer")
+    if peer is not None:
+        checks.append(
+            ("peer", largest, "peer time / product time (per event)",
+             largest.events_per_second / peer.events_per_second, ">= 20", 20, True)
+        )  # fmt: skip
+    report = []
+    for kind, step, name, value, goal, limit, at_least in checks:
+        met = value >= limit if at_least else value <= limit
+        report.append(
+            {
+                "target": name,
+                "measured": round(value, 2),
+                "goal": goal,
+                "met": met,
+                "in_the_way": "" if met else _in_the_way(kind, step),
+            }
+        )
+    return report
 
 
 def engines(results: list[Measurement]) -> list[dict]:
@@ -231,9 +276,13 @@ def engines_table(rows: list[dict]) -> str:
 
 
 def targets_table(checks: list[dict]) -> str:
-    lines = ["| target | measured | goal | met |", "| --- | ---: | --- | --- |"]
+    lines = [
+        "| target | measured | goal | met | what stands in the way |",
+        "| --- | ---: | --- | --- | --- |",
+    ]
     lines += [
-        f"| {c['target']} | {c['measured']:,} | {c['goal']} | {'yes' if c['met'] else 'NO'} |"
+        f"| {c['target']} | {c['measured']:,} | {c['goal']} | {'yes' if c['met'] else 'NO'} "
+        f"| {c.get('in_the_way', '')} |"
         for c in checks
     ]
     return "\n".join(lines)
@@ -280,14 +329,10 @@ def update_readme(readme: Path, block: str) -> None:
 
 def write_report(results, args, command: str, archive, days: int) -> None:
     files = len(archive.files)
-    args.output.mkdir(parents=True, exist_ok=True)
-    checks = targets(results)
-    measured_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    info = machine()
     report = {
         "command": command,
-        "measured_at": measured_at,
-        "machine": info,
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
         "archive": {
             "events": archive.messages,
             "files": files,
@@ -295,15 +340,33 @@ def write_report(results, args, command: str, archive, days: int) -> None:
             "messages_per_file": args.per_file,
         },
         "steps": [r.as_dict() for r in results],
-        "targets": checks,
-        "engines": engines(results),
     }
+    publish_report(report, results, args)
+
+
+def report_again(args) -> None:
+    """``--report-only``: the targets, the engines' table, the plot and the README's table
+    worked out again from ``results.json`` as a run left it, without measuring anything."""
+    report = json.loads((args.output / "results.json").read_text())
+    results = [
+        Measurement(**{k: v for k, v in step.items() if k != "events_per_second"})
+        for step in report["steps"]
+    ]
+    publish_report(report, results, args)
+
+
+def publish_report(report: dict, results: list[Measurement], args) -> None:
+    report["targets"] = checks = targets(results)
+    report["engines"] = engines(results)
+    args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "results.json").write_text(json.dumps(report, indent=2) + "\n")
     plot(results, args.output / "scaling.png")
+    info, archive = report["machine"], report["archive"]
     block = (
-        f"`{command}` — {measured_at}, {info['cpus']} cores, {info['memory_gb']} GB, "
-        f"duckdb {info['duckdb']}, dlt {info['dlt']}, dbt-core {info['dbt-core']}. "
-        f"Archive: {archive.messages:,} events in {files} files over {days} days.\n\n"
+        f"`{report['command']}` — {report['measured_at']}, {info['cpus']} cores, "
+        f"{info['memory_gb']} GB, duckdb {info['duckdb']}, dlt {info['dlt']}, "
+        f"dbt-core {info['dbt-core']}. Archive: {archive['events']:,} events in "
+        f"{archive['files']} files over {archive['days']} days.\n\n"
         f"{table(results)}\n\n{targets_table(checks)}\n\n{engines_table(report['engines'])}\n\n"
         "![events/s and peak memory by archive size](data/bench/scaling.png)"
     )

@@ -29,7 +29,7 @@ from tests.bench.archive import (
     days_for,
 )
 from tests.bench.measure import Measurement, measure
-from tests.bench.report import write_report
+from tests.bench.report import report_again, write_report
 
 BENCH_DIR = PROJECT_ROOT / "data" / "bench"
 
@@ -329,6 +329,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="README whose bench table is replaced",
     )
     parser.add_argument("--no-readme", action="store_true", help="leave the README as it is")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="measure nothing: work out the targets, the plot and the README's table again "
+        "from the output folder's results.json",
+    )
     return parser.parse_args(argv)
 
 
@@ -379,6 +385,9 @@ def only_spark(bench: Bench, args: argparse.Namespace, events: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report_only:
+        report_again(args)
+        return 0
     # The bench forgets a contact of its own archives: in its own list, never the installation's.
     os.environ["SUPPRESSION_LIST"] = str(args.work / "suppression.json")
     bench = Bench(args.work, args.repeats)
