@@ -8,10 +8,13 @@ pending work a forget discards.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +36,7 @@ from pipelines.errors import (
     root_cause,
 )
 from pipelines.ops.migrations import LEGACY_SCHEMA, adopt_own_schema
-from pipelines.segment_archive import segment_archive
+from pipelines.segment_archive import listed_pages, new_file_pages, segment_archive
 from pipelines.segment_archive.dedup import RunIds
 from pipelines.segment_archive.preparation import Suppression
 from pipelines.segment_archive.progress import Progress
@@ -44,6 +47,8 @@ from pipelines.segment_archive.users import refresh_users
 from pipelines.settings import state_dir
 
 if TYPE_CHECKING:
+    from dlt.sources.filesystem import FileItemDict
+
     from pipelines.engines import Engine
     from pipelines.ops.catalog import Sql
 
@@ -219,10 +224,21 @@ def load_source(
     last_trace = trace_file.read_bytes() if trace_file.exists() else None
     with engine.raw_sql(pipeline, connection) as raw:
         already_loaded = loaded_files(raw)
-    extract(
-        pipeline, dataset, url, tally, already_loaded, engine.table_format, suppression, credentials
-    )
-    normalize = normalize_and_load(pipeline, tally, last_trace)
+    log.info("%s: reading %s", dataset, url)
+    with as_source_trouble(dataset, url, tally):
+        listed = listed_pages(url, s3_credentials(*credentials) if credentials else None, tally)
+        pages = new_file_pages(listed, tally, already_loaded)
+        first = next(pages, None)
+    normalize = None
+    if first is not None:
+        pages = chain([first], pages)
+        extract(pipeline, dataset, url, tally, pages, engine.table_format, suppression)
+        normalize = normalize_and_load(pipeline, tally, last_trace)
+    else:
+        # Nothing new: dlt's extract is not started (it cost a scheduled no-op run 0.3 s a
+        # source), and no package is left to abort.
+        tally.progress.finish()
+        log.info("%s: no new file among %d listed", dataset, tally.listed)
     engine.after_load(connection, dataset)
     if tally.listed == 0:
         raise SourceEmpty(
@@ -268,43 +284,42 @@ def finish_interrupted_work(
         log.info("%s: %d rows staged twice by the interrupted run dropped", dataset, repeated)
 
 
+@contextlib.contextmanager
+def as_source_trouble(dataset: str, url: str, tally: RunTally) -> Iterator[None]:
+    """A failure to list or read the archive, said as the source's trouble: a setting, the
+    credentials, or the source unreadable."""
+    try:
+        yield
+    except Exception as exc:
+        tally.progress.finish()
+        if isinstance(root_cause(exc), SourceConfigError):
+            raise root_cause(exc) from None
+        trouble = credentials_trouble(exc)
+        if trouble is not None:
+            raise credentials_error(dataset, url, trouble, exc) from exc
+        if not is_source_trouble(root_cause(exc)):
+            raise
+        said = one_line(root_cause(exc))
+        raise SourceUnreadable(f"{dataset}: reading {url} failed: {said}") from exc
+
+
 def extract(
     pipeline: dlt.Pipeline,
     dataset: str,
     url: str,
     tally: RunTally,
-    already_loaded: frozenset[str],
+    new_pages: Iterable[list[FileItemDict]],
     table_format: str | None,
     suppression: Suppression | None,
-    credentials: tuple[str, str] | None,
 ) -> None:
     """Read the new files into a load package; a failure said as the source's trouble."""
-    log.info("%s: reading %s", dataset, url)
-    with RunIds() as run_ids:
+    with RunIds() as run_ids, as_source_trouble(dataset, url, tally):
         # The source is named after the dataset: its dlt schema is ``regal_voice`` or
         # ``segment``; its configuration section stays ``sources.segment_archive``.
         source = segment_archive.with_args(name=dataset)(
-            bucket_url=url,
-            already_loaded=already_loaded,
-            tally=tally,
-            run_ids=run_ids,
-            suppression=suppression,
-            **({"credentials": s3_credentials(*credentials)} if credentials else {}),
+            new_pages=new_pages, tally=tally, run_ids=run_ids, suppression=suppression
         )
-        try:
-            pipeline.extract(source, **({"table_format": table_format} if table_format else {}))
-        except Exception as exc:
-            tally.progress.finish()
-            if isinstance(root_cause(exc), SourceConfigError):
-                raise root_cause(exc) from None
-            trouble = credentials_trouble(exc)
-            if trouble is not None:
-                raise credentials_error(dataset, url, trouble, exc) from exc
-            if not is_source_trouble(root_cause(exc)):
-                raise
-            raise SourceUnreadable(
-                f"{dataset}: reading {url} failed: {one_line(root_cause(exc))}"
-            ) from exc
+        pipeline.extract(source, **({"table_format": table_format} if table_format else {}))
     tally.progress.finish()
     log.info(
         "%s: %d new files read, %d messages, %d lines quarantined, %d suppressed",

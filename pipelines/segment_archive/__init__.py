@@ -52,7 +52,6 @@ class ArchiveRun:
 
     tally: RunTally
     run_ids: RunIds
-    already_loaded: frozenset[str]
     workers: int
     memory_limit: str
     retry_memory_limit: str
@@ -78,7 +77,9 @@ def as_dlt_item(named_table: tuple[str, pa.Table]) -> Any:
     return dlt.mark.with_hints(table, hints, create_table_variant=True)
 
 
-def new_archive_files(items: Iterable[FileItemDict], run: ArchiveRun) -> Iterator[FileItemDict]:
+def new_archive_files(
+    items: Iterable[FileItemDict], tally: RunTally, already_loaded: frozenset[str]
+) -> Iterator[FileItemDict]:
     """The listed files that are archive files and not recorded as read (counting them all).
 
     A source's archive files sit in ``<received-day-ms>/`` folders; one anywhere else means
@@ -87,9 +88,9 @@ def new_archive_files(items: Iterable[FileItemDict], run: ArchiveRun) -> Iterato
     """
     for item in items:
         name = item["relative_path"]
-        run.tally.listed += 1
+        tally.listed += 1
         if not is_archive_file(name):
-            run.tally.skipped.append(name)
+            tally.skipped.append(name)
             continue
         if not in_day_folder(name):
             raise SourceConfigError(
@@ -97,8 +98,55 @@ def new_archive_files(items: Iterable[FileItemDict], run: ArchiveRun) -> Iterato
                 "its segment-logs/<source-id> folder, whose folders are days "
                 "(segment-logs/<source-id>/1759622400000/…gz); nothing of it was loaded"
             )
-        if name not in run.already_loaded:
+        if name not in already_loaded:
             yield item
+
+
+def listed_pages(
+    bucket_url: str, credentials: Any, tally: RunTally
+) -> Iterator[list[FileItemDict]]:
+    """Every file under ``bucket_url``, a page at a time: a local folder's by
+    ``files.list_local_archive`` (links that leave it skipped), a bucket's by dlt's
+    ``filesystem`` resource (``archive_listing``)."""
+    root = local_archive_root(bucket_url)
+    items = (
+        list_local_archive(root, tally.links_skipped)
+        if root is not None
+        else iter(archive_listing(bucket_url, credentials))  # a source iterated: its items
+    )
+    page: list[FileItemDict] = []
+    for item in items:
+        page.append(item)
+        if len(page) >= FILES_PER_PAGE:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+@dlt.source(name="segment_archive_listing", section="segment_archive")
+def archive_listing(bucket_url: str, credentials: Any = None) -> Any:
+    """A bucket's files, listed by dlt's ``filesystem`` resource in the ``segment_archive``
+    configuration section, where the archive's credentials, endpoint and region are set
+    (``sources.segment_archive.credentials``). Without explicit ``credentials`` fsspec falls
+    back to the environment (AWS_*, GOOGLE_*…)."""
+    options = {"credentials": credentials} if credentials is not None else {}
+    return filesystem(
+        bucket_url=bucket_url, file_glob="**/*", files_per_page=FILES_PER_PAGE, **options
+    )
+
+
+def new_file_pages(
+    pages: Iterable[list[FileItemDict]], tally: RunTally, already_loaded: frozenset[str]
+) -> Iterator[list[FileItemDict]]:
+    """The pages of the listing that hold new files, with only those (every file counted in
+    ``tally`` as it is listed). A run whose listing yields none reads nothing: it need not
+    start dlt's extract at all."""
+    for page in pages:
+        new = list(new_archive_files(page, tally, already_loaded))
+        tally.more_listed = len(page) >= FILES_PER_PAGE
+        if new:
+            yield new
 
 
 def unit_tables(
@@ -146,7 +194,7 @@ def unit_tables(
 
 
 @dlt.transformer(name="messages", write_disposition=MERGE_UNIQUE, primary_key="id")
-def messages(items: list[FileItemDict], run: ArchiveRun) -> Iterator[Any]:
+def messages(new_files: list[FileItemDict], run: ArchiveRun) -> Iterator[Any]:
     """Segment tables of each new archive file of a page, its quarantined lines and record."""
     batches = TableBatches()
     with tempfile.TemporaryDirectory(prefix="segment-archive-") as work:
@@ -154,8 +202,7 @@ def messages(items: list[FileItemDict], run: ArchiveRun) -> Iterator[Any]:
             Path(work), run.workers, run.memory_limit, run.retry_memory_limit, run.suppression
         )
         try:
-            new_files = list(new_archive_files(items, run))
-            run.tally.expect(len(new_files), more=len(items) >= FILES_PER_PAGE)
+            run.tally.expect(len(new_files), more=run.tally.more_listed)
             for unit in preparer.map(new_files):
                 yield from map(as_dlt_item, unit_tables(unit, run, batches))
         finally:
@@ -166,9 +213,7 @@ def messages(items: list[FileItemDict], run: ArchiveRun) -> Iterator[Any]:
 
 @dlt.source(name="segment_archive")
 def segment_archive(
-    bucket_url: str = dlt.config.value,
-    credentials: Any = None,
-    already_loaded: frozenset[str] = frozenset(),
+    new_pages: Iterable[list[FileItemDict]],
     tally: RunTally | None = None,
     run_ids: RunIds | None = None,
     workers: int = DEFAULT_WORKERS,
@@ -176,45 +221,28 @@ def segment_archive(
     duckdb_retry_memory_limit: str = "4GB",
     suppression: Suppression | None = None,
 ) -> Any:
-    """Every new file of one Segment source's archive, as Segment's warehouse tables.
+    """The new files of one Segment source's archive, as Segment's warehouse tables.
 
-    ``already_loaded`` holds the relative paths recorded in ``_archive_files``; those files are
-    skipped, so each run reads only files it has not loaded (late files in old day folders too).
-    ``workers`` files are read side by side, each by a DuckDB limited to ``duckdb_memory_limit``;
-    a file that needs more (several lines of megabytes each) is read again with
-    ``duckdb_retry_memory_limit``. ``suppression``: the messages of forgotten people, dropped
-    before anything is written.
+    ``new_pages``: pages of files not recorded in ``_archive_files`` (``new_file_pages`` over
+    ``listed_pages``), so each run reads only files it has not loaded (late files in old day
+    folders too). ``workers`` files are read side by side, each by a DuckDB limited to
+    ``duckdb_memory_limit``; a file that needs more (several lines of megabytes each) is read
+    again with ``duckdb_retry_memory_limit``. ``suppression``: the messages of forgotten
+    people, dropped before anything is written.
     """
     run = ArchiveRun(
         tally=tally if tally is not None else RunTally(),
         run_ids=run_ids if run_ids is not None else RunIds(),
-        already_loaded=already_loaded,
         workers=workers,
         memory_limit=duckdb_memory_limit,
         retry_memory_limit=duckdb_retry_memory_limit,
         suppression=suppression or Suppression(),
     )
-    root = local_archive_root(bucket_url)
-    if root is not None:
-        files = local_files(root, run.tally)
-    else:
-        # Without explicit credentials fsspec falls back to the environment (AWS_*, GOOGLE_*…).
-        options = {"credentials": credentials} if credentials is not None else {}
-        files = filesystem(
-            bucket_url=bucket_url, file_glob="**/*", files_per_page=FILES_PER_PAGE, **options
-        )
-    return files | messages(run=run)
+    return archive_files(new_pages) | messages(run=run)
 
 
 @dlt.resource(name="filesystem", standalone=True)
-def local_files(root: Path, tally: RunTally) -> Iterator[list[FileItemDict]]:
-    """The files of a local archive folder, a page at a time, as dlt's ``filesystem`` lists a
-    bucket's; links that leave the folder are skipped (``files.list_local_archive``)."""
-    page: list[FileItemDict] = []
-    for item in list_local_archive(root, tally.links_skipped):
-        page.append(item)
-        if len(page) >= FILES_PER_PAGE:
-            yield page
-            page = []
-    if page:
-        yield page
+def archive_files(pages: Iterable[list[FileItemDict]]) -> Iterator[list[FileItemDict]]:
+    """The pages of new files, as dlt's ``filesystem`` resource hands a bucket's files on
+    (the resource keeps that name: dlt's state and schemas know it)."""
+    yield from pages
