@@ -113,13 +113,13 @@ docs-static: $(ENGINE_STAMP)
 # Spark tier is one load on a standalone cluster (every model, data test and unit test); the
 # rest of the Spark story is test-spark's.
 test: $(DEV_STAMP) $(SAMPLE)/manifest.json
-	$(BIN)/python -m pytest -n 3 --dist loadfile -m "not spark_full" --durations=30
+	$(BIN)/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder -m "not spark_full" --durations=30
 
 # The whole Spark story (marker spark_full): new files built incrementally on a standalone
 # cluster, a forget erased from every file of the lake, a lake on S3 continued by a second
 # machine. CI runs it after `make test`.
 test-spark: $(DEV_STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m spark_full --durations=5
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m spark_full --durations=5
 
 # The unit tests alone: pure functions, in seconds.
 test-unit: $(DEV_STAMP)

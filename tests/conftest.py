@@ -53,10 +53,11 @@ def own_suppression_list(tmp_path_factory, monkeypatch) -> Path:
     return path
 
 
-# `make test` hands whole files to its three processes (xdist's `loadfile`) in the order they
-# were collected, two each to begin with: the longest go first, so that none of them starts
-# when the others are done and runs alone at the end (a fresh clone's run at 5b9a30a: 44.9
-# min, the Spark tier started last and ran 6 of them alone). Seconds there, on 2 busy cores.
+# `make test` hands whole files to its three processes (xdist's `loadfile`), two each to begin
+# with, in the order they were collected (`--no-loadscope-reorder`: by default xdist starts with
+# the files of most tests): the longest go first, so that none of them starts when the others
+# are done and runs alone at the end (a fresh clone's run at 5b9a30a: 44.9 min, the Spark tier
+# started last and ran 6 of them alone). Seconds there, on 2 busy cores.
 LONGEST_FIRST = (
     "tests/e2e/test_bench.py",  # 485
     "tests/e2e/test_cli_postgres.py",  # 472 for its forget alone
