@@ -56,14 +56,18 @@ def own_suppression_list(tmp_path_factory, monkeypatch) -> Path:
 # `make test` hands whole files to its three processes (xdist's `loadfile`), two each to begin
 # with, in the order they were collected (`--no-loadscope-reorder`: by default xdist starts with
 # the files of most tests): the longest go first, so that none of them starts when the others
-# are done and runs alone at the end (a fresh clone's run at 5b9a30a: 44.9 min, the Spark tier
-# started last and ran 6 of them alone). Seconds there, on 2 busy cores.
+# are done and runs alone at the end. Seconds of each file's slowest tests in a fresh clone's
+# run of 2026-12-08 (59 min, a benchmark sharing the 2 cores for its first 20).
 LONGEST_FIRST = (
-    "tests/e2e/test_bench.py",  # 485
-    "tests/e2e/test_cli_postgres.py",  # 472 for its forget alone
-    "tests/e2e/test_marts_on_spark.py",  # 368
-    "tests/e2e/test_forget.py",  # 332
-    "tests/e2e/test_forget_everywhere.py",  # 288
+    "tests/e2e/test_crash_recovery.py",  # ~1,500: its history, then nine killed loads
+    "tests/e2e/test_cli_postgres.py",  # ~1,050
+    "tests/integration/test_sources.py",  # ~870
+    "tests/e2e/test_upgrade.py",  # ~780: earlier releases checked out and installed
+    "tests/e2e/test_forget_everywhere.py",  # ~650
+    "tests/integration/test_marts.py",  # ~550
+    "tests/e2e/test_bench.py",  # ~530
+    "tests/e2e/test_forget.py",  # ~430
+    "tests/e2e/test_marts_on_spark.py",  # ~405
 )
 
 
