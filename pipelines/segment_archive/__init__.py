@@ -140,11 +140,11 @@ def new_file_pages(
     pages: Iterable[list[FileItemDict]], tally: RunTally, already_loaded: frozenset[str]
 ) -> Iterator[list[FileItemDict]]:
     """The pages of the listing that hold new files, with only those (every file counted in
-    ``tally`` as it is listed). A run whose listing yields none reads nothing: it need not
-    start dlt's extract at all."""
+    ``tally`` as it is listed, the new ones expected by its progress). A run whose listing
+    yields none reads nothing: it need not start dlt's extract at all."""
     for page in pages:
         new = list(new_archive_files(page, tally, already_loaded))
-        tally.more_listed = len(page) >= FILES_PER_PAGE
+        tally.expect(len(new), more=len(page) >= FILES_PER_PAGE)
         if new:
             yield new
 
@@ -202,7 +202,6 @@ def messages(new_files: list[FileItemDict], run: ArchiveRun) -> Iterator[Any]:
             Path(work), run.workers, run.memory_limit, run.retry_memory_limit, run.suppression
         )
         try:
-            run.tally.expect(len(new_files), more=run.tally.more_listed)
             for unit in preparer.map(new_files):
                 yield from map(as_dlt_item, unit_tables(unit, run, batches))
         finally:

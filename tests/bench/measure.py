@@ -119,11 +119,10 @@ def measure(
             before_each()
         run = run_once(command, alongside)
         runs.append(run)
-        seconds = run.seconds
         if phases_of is not None:
             for name, value in run_phases(phases_of).items():
                 phases.setdefault(name, []).append(value)
-        print(f"  {step}: run {attempt + 1}/{repeats} {seconds:.2f}s", file=sys.stderr)
+        print(f"  {step}: run {attempt + 1}/{repeats} {run.seconds:.2f}s", file=sys.stderr)
     highest = max(runs, key=lambda run: run.peak)
     return Measurement(
         step=step,
